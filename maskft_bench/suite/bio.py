@@ -1,0 +1,224 @@
+"""bioS-style biographies of fictional people, with forward and reversed questions.
+
+Each person has six attributes; the employer fixes the work city, as in bioS. Every
+reversed question lists three attributes that, together, belong to nobody else, so a
+correct answer exists and is unique.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections import Counter
+from dataclasses import dataclass, replace
+
+from . import templates as T
+from .errors import SuiteError
+from .pools import Pools, load_pools
+from .records import QA, Document, Paraphrase
+from .seeding import stream
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December")
+DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # 29 February left out on purpose
+BIRTH_YEARS = range(1920, 2006)
+TRIPLES = tuple(itertools.combinations(T.BIO_ATTRIBUTES, 3))
+REVERSE_PER_PERSON = {"test": 3, "val": 1}
+FORWARD_VAL_PER_PERSON = 2
+_PRONOUNS = {"female": ("She", "Her", "her"), "male": ("He", "His", "his")}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    first: str
+    middle: str
+    last: str
+    gender: str
+    birth_date: str
+    birth_city: str
+    university: str
+    major: str
+    company: str
+    company_city: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first} {self.middle} {self.last}"
+
+    def value(self, attribute: str) -> str:
+        return getattr(self, attribute)
+
+
+@dataclass(frozen=True)
+class BioSet:
+    people: list[Person]
+    documents: list[Document]
+    paraphrases: list[Paraphrase]
+    qa: dict[tuple[str, str], list[QA]]  # (direction, split) -> items
+
+
+def name_capacity(pools: Pools) -> int:
+    return len(pools.first) * len(pools.middle) * len(pools.last)
+
+
+def _birth_date(rng: random.Random) -> str:
+    month = rng.randrange(12)
+    return f"{MONTHS[month]} {rng.randint(1, DAYS_IN_MONTH[month])}, {rng.choice(BIRTH_YEARS)}"
+
+
+def sample_people(rng: random.Random, n: int, pools: Pools) -> list[Person]:
+    """n people with distinct full names (drawn without replacement from the name grid)."""
+    firsts, middles, lasts = pools.first, pools.middle, pools.last
+    people = []
+    for i, code in enumerate(rng.sample(range(name_capacity(pools)), n)):
+        code, last = divmod(code, len(lasts))
+        first, middle = divmod(code, len(middles))
+        company, company_city = rng.choice(pools.companies)
+        people.append(Person(
+            id=f"bio-{i:06d}",
+            first=firsts[first][0],
+            middle=middles[middle],
+            last=lasts[last],
+            gender=firsts[first][1],
+            birth_date=_birth_date(rng),
+            birth_city=rng.choice(pools.cities),
+            university=rng.choice(pools.universities),
+            major=rng.choice(pools.majors),
+            company=company,
+            company_city=company_city,
+        ))
+    return people
+
+
+def _triple_key(person: Person, triple: tuple[str, ...]) -> tuple:
+    return (triple, tuple(person.value(a) for a in triple))
+
+
+def unique_triples(people: list[Person]) -> list[list[tuple[str, ...]]]:
+    """For each person, the attribute triples whose values no other person shares."""
+    counts = Counter(_triple_key(p, t) for p in people for t in TRIPLES)
+    return [[t for t in TRIPLES if counts[_triple_key(p, t)] == 1] for p in people]
+
+
+def _make_triples_identifying(rng: random.Random, people: list[Person]) -> list[list[tuple]]:
+    """Redraw birth dates of people with too few identifying triples until all have enough."""
+    needed = sum(REVERSE_PER_PERSON.values())
+    for _ in range(50):
+        triples = unique_triples(people)
+        short = [i for i, ts in enumerate(triples) if len(ts) < needed]
+        if not short:
+            return triples
+        for i in short:
+            people[i] = replace(people[i], birth_date=_birth_date(rng))
+    raise SuiteError(
+        f"could not give {len(people)} people identifying attribute triples; "
+        "ask for fewer people or ship larger pools"
+    )
+
+
+def render(person: Person, order: tuple[str, ...], choices: dict[str, int]) -> str:
+    """One paragraph; the first sentence names the person, later ones use pronouns."""
+    pronoun, possessive, their = _PRONOUNS[person.gender]
+    sentences = []
+    for position, attribute in enumerate(order):
+        template = T.BIO_SENTENCES[attribute][choices[attribute]]
+        first = position == 0
+        sentences.append(template.format(
+            subject=person.full_name if first else pronoun,
+            possessive=f"{person.full_name}'s" if first else possessive,
+            their=their,
+            value=person.value(attribute),
+        ))
+    return " ".join(sentences)
+
+
+def _choices(rng: random.Random) -> dict[str, int]:
+    return {a: rng.randrange(len(T.BIO_SENTENCES[a])) for a in T.BIO_ATTRIBUTES}
+
+
+def _permuted(rng: random.Random) -> tuple[str, ...]:
+    while True:
+        order = tuple(rng.sample(T.BIO_ATTRIBUTES, len(T.BIO_ATTRIBUTES)))
+        if order != T.BIO_ATTRIBUTES:
+            return order
+
+
+def paraphrases(rng: random.Random, person: Person, k: int) -> list[Paraphrase]:
+    """k rewrites in the document's fact order and k in a shuffled order, all with fresh wording."""
+    out = []
+    for order_kind in ("same", "permuted"):
+        for j in range(k):
+            order = T.BIO_ATTRIBUTES if order_kind == "same" else _permuted(rng)
+            out.append(Paraphrase(
+                id=f"{person.id}-{order_kind}-{j}",
+                source=person.id,
+                order=order_kind,
+                text=render(person, order, _choices(rng)),
+            ))
+    return out
+
+
+def forward_qa(rng: random.Random, person: Person, attribute: str, split: str) -> QA:
+    question = rng.choice(T.BIO_FORWARD[attribute][split]).format(name=person.full_name)
+    return QA(
+        id=f"{person.id}-forward-{attribute}-{split}",
+        subject=person.id,
+        direction="forward",
+        question=question,
+        prompt=T.qa_prompt(question),
+        answers=[person.value(attribute)],
+        attributes=[attribute],
+    )
+
+
+def reverse_qa(rng: random.Random, person: Person, triple: tuple[str, ...], split: str) -> QA:
+    shown = rng.sample(triple, len(triple))
+    clauses = ", ".join(
+        f"{n}) {T.BIO_ATTRIBUTE_CLAUSES[a].format(value=person.value(a))}"
+        for n, a in enumerate(shown, 1)
+    )
+    question = rng.choice(T.BIO_REVERSE[split]).format(clauses=clauses)
+    return QA(
+        id=f"{person.id}-reverse-{'-'.join(triple)}-{split}",
+        subject=person.id,
+        direction="reverse",
+        question=question,
+        prompt=T.qa_prompt(question),
+        answers=[person.full_name],
+        attributes=list(shown),
+    )
+
+
+def generate(seed: int, n_people: int, k_paraphrases: int) -> BioSet:
+    pools = load_pools()
+    if not 1 <= n_people <= name_capacity(pools):
+        raise SuiteError(
+            f"--bio-people must be between 1 and {name_capacity(pools)} "
+            f"(the number of distinct full names the pools can make), got {n_people}"
+        )
+    people = sample_people(stream(seed, "bio/people"), n_people, pools)
+    triples = _make_triples_identifying(stream(seed, "bio/people-fix"), people)
+
+    wording, para_rng, qa_rng = (stream(seed, f"bio/{s}") for s in ("wording", "paraphrase", "qa"))
+    documents = [
+        Document(id=p.id, subject=p.id, text=render(p, T.BIO_ATTRIBUTES, _choices(wording)))
+        for p in people
+    ]
+    rewrites = [r for p in people for r in paraphrases(para_rng, p, k_paraphrases)]
+
+    qa: dict[tuple[str, str], list[QA]] = {
+        (d, s): [] for d in ("forward", "reverse") for s in ("val", "test")
+    }
+    for person, identifying in zip(people, triples, strict=True):
+        qa["forward", "test"] += [forward_qa(qa_rng, person, a, "test") for a in T.BIO_ATTRIBUTES]
+        qa["forward", "val"] += [
+            forward_qa(qa_rng, person, a, "val")
+            for a in qa_rng.sample(T.BIO_ATTRIBUTES, FORWARD_VAL_PER_PERSON)
+        ]
+        picked = iter(qa_rng.sample(identifying, sum(REVERSE_PER_PERSON.values())))
+        for split, count in REVERSE_PER_PERSON.items():
+            qa["reverse", split] += [
+                reverse_qa(qa_rng, person, next(picked), split) for _ in range(count)
+            ]
+    return BioSet(people=people, documents=documents, paraphrases=rewrites, qa=qa)

@@ -1,0 +1,5 @@
+"""Errors a user can fix by changing their request; the CLI turns them into exit code 2."""
+
+
+class SuiteError(ValueError):
+    pass

@@ -1,0 +1,42 @@
+"""Record types written to the suite's JSONL files; field names are the files' schema."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Document:
+    """A training document: what a fine-tuning method is allowed to read."""
+
+    id: str
+    subject: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Paraphrase:
+    """A rewrite of a document; `order` says whether facts keep the document's order."""
+
+    id: str
+    source: str
+    order: str  # "same" | "permuted"
+    text: str
+
+
+@dataclass(frozen=True)
+class QA:
+    """One evaluation item. `scoring` names the rule in maskft_bench.metrics."""
+
+    id: str
+    subject: str
+    direction: str  # "forward" | "reverse"
+    question: str
+    prompt: str
+    answers: list[str]
+    scoring: str = "knowledge"
+    attributes: list[str] = field(default_factory=list)
+
+
+def to_json(record: object) -> dict:
+    return asdict(record)  # type: ignore[call-overload]
