@@ -19,7 +19,7 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
 
 
-def _count(text: str) -> int:
+def _integer(text: str) -> int:
     try:
         return int(text)
     except ValueError:
@@ -40,21 +40,21 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, required=True,
                    help="new or empty directory to write the suite to")
-    p.add_argument("--seed", type=_count, default=d.seed, help="random seed (default: %(default)s)")
-    p.add_argument("--bio-people", type=_count, default=d.bio_people,
+    p.add_argument("--seed", type=_integer, default=d.seed, help="random seed (default: %(default)s)")
+    p.add_argument("--bio-people", type=_integer, default=d.bio_people,
                    help="fictional people in the biography set (default: %(default)s, as in the "
                    "paper; up to 100000 takes well under a minute)")
-    p.add_argument("--namedesc", type=_count, default=d.namedesc,
+    p.add_argument("--namedesc", type=_integer, default=d.namedesc,
                    help="name/description facts per stated order (default: %(default)s N2D + "
                    "%(default)s D2N)")
-    p.add_argument("--paraphrases", type=_count, default=d.paraphrases,
+    p.add_argument("--paraphrases", type=_integer, default=d.paraphrases,
                    help="rewrites of each document in the same fact order, and as many in a "
                    "permuted order (default: %(default)s + %(default)s)")
-    p.add_argument("--math-train", type=_count, default=d.math_train,
+    p.add_argument("--math-train", type=_integer, default=d.math_train,
                    help="math SFT problems (default: %(default)s)")
-    p.add_argument("--math-val", type=_count, default=d.math_val,
+    p.add_argument("--math-val", type=_integer, default=d.math_val,
                    help="math validation problems (default: %(default)s)")
-    p.add_argument("--math-test", type=_count, default=d.math_test,
+    p.add_argument("--math-test", type=_integer, default=d.math_test,
                    help="math test problems (default: %(default)s)")
     p.add_argument("--gsm8k", type=Path, default=None,
                    help="directory with GSM8K's train.jsonl/test.jsonl to use instead of "

@@ -25,6 +25,7 @@ BIRTH_YEARS = range(1920, 2006)
 TRIPLES = tuple(itertools.combinations(T.BIO_ATTRIBUTES, 3))
 REVERSE_PER_PERSON = {"test": 3, "val": 1}
 FORWARD_VAL_PER_PERSON = 2
+_ORDERS = tuple(itertools.permutations(T.BIO_ATTRIBUTES))
 _PRONOUNS = {"female": ("She", "Her", "her"), "male": ("He", "His", "his")}
 
 
@@ -91,14 +92,16 @@ def sample_people(rng: random.Random, n: int, pools: Pools) -> list[Person]:
     return people
 
 
-def _triple_key(person: Person, triple: tuple[str, ...]) -> tuple:
-    return (triple, tuple(person.value(a) for a in triple))
-
-
 def unique_triples(people: list[Person]) -> list[list[tuple[str, ...]]]:
     """For each person, the attribute triples whose values no other person shares."""
-    counts = Counter(_triple_key(p, t) for p in people for t in TRIPLES)
-    return [[t for t in TRIPLES if counts[_triple_key(p, t)] == 1] for p in people]
+    columns = [T.BIO_ATTRIBUTES.index(a) for t in TRIPLES for a in t]
+    keys = []
+    for p in people:
+        values = [p.value(a) for a in T.BIO_ATTRIBUTES]
+        picked = [values[c] for c in columns]
+        keys.append([(n, *picked[3 * n:3 * n + 3]) for n in range(len(TRIPLES))])
+    counts = Counter(k for person_keys in keys for k in person_keys)
+    return [[TRIPLES[k[0]] for k in person_keys if counts[k] == 1] for person_keys in keys]
 
 
 def _make_triples_identifying(rng: random.Random, people: list[Person]) -> list[list[tuple]]:
@@ -133,15 +136,18 @@ def render(person: Person, order: tuple[str, ...], choices: dict[str, int]) -> s
     return " ".join(sentences)
 
 
+def _index(rng: random.Random, n: int) -> int:
+    # random() is several times faster than randrange(); this runs millions of times at 100k people.
+    return int(rng.random() * n)
+
+
 def _choices(rng: random.Random) -> dict[str, int]:
-    return {a: rng.randrange(len(T.BIO_SENTENCES[a])) for a in T.BIO_ATTRIBUTES}
+    return {a: _index(rng, len(T.BIO_SENTENCES[a])) for a in T.BIO_ATTRIBUTES}
 
 
 def _permuted(rng: random.Random) -> tuple[str, ...]:
-    while True:
-        order = tuple(rng.sample(T.BIO_ATTRIBUTES, len(T.BIO_ATTRIBUTES)))
-        if order != T.BIO_ATTRIBUTES:
-            return order
+    """A fact order other than the document's (index 0 is the identity permutation)."""
+    return _ORDERS[1 + _index(rng, len(_ORDERS) - 1)]
 
 
 def paraphrases(rng: random.Random, person: Person, k: int) -> list[Paraphrase]:

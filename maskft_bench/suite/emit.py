@@ -141,7 +141,9 @@ def check_output_dir(out: Path) -> None:
         if any(out.iterdir()):
             raise SuiteError(f"--out {out}: directory is not empty; choose a new or empty one")
     existing = next((p for p in [out, *out.parents] if p.exists()), None)
-    if existing is None or not os.access(existing, os.W_OK | os.X_OK):
+    if existing is None or not existing.is_dir():
+        raise SuiteError(f"--out {out}: {existing} is not a directory")
+    if not os.access(existing, os.W_OK | os.X_OK):
         raise SuiteError(f"--out {out}: {existing} is not writable")
 
 
@@ -150,8 +152,12 @@ def write_suite(out: Path, files: dict[str, list], manifest: dict, command: str,
     """Write `files` (relative path under data/ -> records) plus tasks, then move into place."""
     check_output_dir(out)
     created = [p for p in reversed([out.parent, *out.parent.parents]) if not p.exists()]
-    out.parent.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    except OSError as err:
+        _remove(created)
+        raise SuiteError(f"--out {out}: cannot write there ({err.strerror})") from err
     try:
         counts = {rel: _write_jsonl(stage / "data" / rel, rows) for rel, rows in files.items()}
         specs = task_specs()
@@ -188,7 +194,12 @@ def write_suite(out: Path, files: dict[str, list], manifest: dict, command: str,
         os.replace(stage, out)
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
-        for p in reversed(created):
-            shutil.rmtree(p, ignore_errors=True)
+        _remove(created)
         raise
     return manifest
+
+
+def _remove(created: list[Path]) -> None:
+    """Undo the parent directories this run made (outermost first, so one call suffices)."""
+    if created:
+        shutil.rmtree(created[0], ignore_errors=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 from . import DEFAULT_SEED, SUITE_VERSION, bio, gsm, namedesc
@@ -72,16 +72,17 @@ def generate_suite(out: Path, options: SuiteOptions, quiet: bool = False) -> dic
         raise SuiteError(f"--paraphrases must be 0 or more, got {options.paraphrases}")
     check_output_dir(out)
     start = time.perf_counter()
-    people = bio.generate(options.seed, options.bio_people, options.paraphrases)
-    _log(f"bio: {len(people.people)} people ({time.perf_counter() - start:.1f}s)", quiet)
+    # Cheap sets first, so their argument errors surface before the expensive biographies.
     facts = namedesc.generate(options.seed, options.namedesc, options.paraphrases)
     math = gsm.generate(options.seed, options.math_train, options.math_val, options.math_test,
                         options.gsm8k)
     _log(f"namedesc and math ready ({time.perf_counter() - start:.1f}s)", quiet)
+    people = bio.generate(options.seed, options.bio_people, options.paraphrases)
+    _log(f"bio: {len(people.people)} people ({time.perf_counter() - start:.1f}s)", quiet)
 
     files: dict[str, list] = {
-        "bio/people.jsonl": [asdict(p) for p in people.people],
-        "namedesc/facts.jsonl": [asdict(f) for f in facts.facts],
+        "bio/people.jsonl": people.people,
+        "namedesc/facts.jsonl": facts.facts,
     }
     for name, dataset in (("bio", people), ("namedesc", facts)):
         files[f"{name}/documents.jsonl"] = dataset.documents

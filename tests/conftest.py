@@ -1,0 +1,29 @@
+import json
+from pathlib import Path
+
+import jsonlines
+import pytest
+
+from maskft_bench.suite.generate import SuiteOptions, generate_suite
+
+REPO = Path(__file__).resolve().parents[1]
+SMALL = SuiteOptions(seed=7, bio_people=40, namedesc=8, paraphrases=2,
+                     math_train=20, math_val=5, math_test=10)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    with jsonlines.open(path) as reader:
+        return list(reader)
+
+
+@pytest.fixture(scope="session")
+def small_suite(tmp_path_factory) -> Path:
+    """A small generated suite shared by the read-only tests."""
+    out = tmp_path_factory.mktemp("suite") / "small"
+    generate_suite(out, SMALL, quiet=True)
+    return out
+
+
+@pytest.fixture(scope="session")
+def manifest(small_suite) -> dict:
+    return json.loads((small_suite / "manifest.json").read_text())
