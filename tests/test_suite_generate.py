@@ -172,3 +172,15 @@ def test_math_from_user_gsm8k(tmp_path):
     test = read_jsonl(out / "data/math/test.jsonl")
     assert [t["answers"][0] for t in test] == ["1", "2", "3"]
     assert read_jsonl(out / "data/math/val.jsonl")[-1]["question"] == "What is 11 + 1?"
+
+
+def test_retention_probe_is_general_knowledge(small_suite):
+    items = read_jsonl(small_suite / "data/retention/test.jsonl")
+    questions = [i["question"] for i in items]
+    assert len(set(questions)) == len(questions) >= 150
+    capitals = {i["question"]: i["answers"] for i in items}
+    assert capitals["What is the capital of France?"] == ["Paris"]
+    sums = [i for i in items if " plus " in i["question"]]
+    for item in sums:
+        a, b = (int(x) for x in item["question"][8:-1].split(" plus "))
+        assert item["answers"] == [str(a + b)]

@@ -23,6 +23,7 @@ from .errors import SuiteError
 from .records import to_json
 
 TEST_GROUP, VAL_GROUP = "maskft", "maskftval"  # neither matches the 'maskft_*' glob
+RETENTION_TASK = "maskft_retention"  # forgetting probe, scored against the base model
 TEMPLATE_FILE = "_maskft_qa_template"  # no .yaml suffix: lm-eval must not index it as a task
 
 
@@ -30,6 +31,7 @@ TEMPLATE_FILE = "_maskft_qa_template"  # no .yaml suffix: lm-eval must not index
 class TaskSpec:
     name: str
     data_file: str
+    group: str | None  # the aggregate it counts in; retention stands apart
     max_gen_toks: int = 128  # the paper's budget for knowledge QA
 
 
@@ -39,8 +41,9 @@ def task_specs() -> list[TaskSpec]:
         for dataset in ("bio", "namedesc"):
             for direction in ("forward", "reverse"):
                 specs.append(TaskSpec(f"{group}_{dataset}_{direction}",
-                                      f"{dataset}/qa_{direction}_{split}.jsonl"))
-        specs.append(TaskSpec(f"{group}_gsm", f"math/{split}.jsonl", max_gen_toks=384))
+                                      f"{dataset}/qa_{direction}_{split}.jsonl", group))
+        specs.append(TaskSpec(f"{group}_gsm", f"math/{split}.jsonl", group, max_gen_toks=384))
+    specs.append(TaskSpec(RETENTION_TASK, "retention/test.jsonl", None))
     return specs
 
 
@@ -165,7 +168,7 @@ def write_suite(out: Path, files: dict[str, list], manifest: dict, command: str,
         for spec in specs:
             (stage / f"{spec.name}.yaml").write_text(_task_yaml(spec, command))
         for group in (TEST_GROUP, VAL_GROUP):
-            members = [s.name for s in specs if s.name.startswith(f"{group}_")]
+            members = [s.name for s in specs if s.group == group]
             (stage / f"{group}.yaml").write_text(_group_yaml(group, members, command))
         (stage / "utils.py").write_text(UTILS_PY)
         (stage / "__init__.py").write_text(INIT_PY)

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-from . import DEFAULT_SEED, SUITE_VERSION, bio, gsm, namedesc
+from . import DEFAULT_SEED, SUITE_VERSION, bio, gsm, namedesc, retention
 from .emit import TEST_GROUP, VAL_GROUP, check_output_dir, task_specs, write_suite
 from .errors import SuiteError
 
@@ -61,7 +61,9 @@ def _readme(options: SuiteOptions, counts: dict[str, int]) -> str:
         " (or its paraphrases).\n\n"
         f"Run it with lm-eval: `lm_eval --tasks 'maskft_*' --include_path <this directory> ...`. "
         f"Groups: `{TEST_GROUP}` (test, for reporting) and `{VAL_GROUP}` (validation, for "
-        "checkpoint selection). `manifest.json` holds a SHA-256 per file and per task.\n\n"
+        "checkpoint selection). `maskft_retention` (general questions) stands apart: scored before "
+        "and after fine-tuning, it measures forgetting. `manifest.json` holds a SHA-256 per file "
+        "and per task.\n\n"
         "| task | data | items |\n|---|---|---|\n" + rows
     )
 
@@ -91,6 +93,7 @@ def generate_suite(out: Path, options: SuiteOptions, quiet: bool = False) -> dic
             files[f"{name}/qa_{direction}_{split}.jsonl"] = items
     for split, items in math.items():
         files[f"math/{split}.jsonl"] = items
+    files["retention/test.jsonl"] = retention.generate(options.seed)
 
     counts = {rel: len(rows) for rel, rows in files.items()}
     opts = {f.name: getattr(options, f.name) for f in fields(options)}

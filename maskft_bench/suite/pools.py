@@ -31,12 +31,16 @@ class Pools:
         )
 
 
+def _pairs(name: str) -> tuple[tuple[str, str], ...]:
+    pairs = tuple(tuple(line.split("\t")) for line in _lines(name))
+    bad = [p for p in pairs if len(p) != 2]
+    if bad:
+        raise ValueError(f"{name}: expected two tab-separated fields a line, got {bad[0]!r}")
+    return pairs  # type: ignore[return-value]
+
+
 @cache
 def load_pools() -> Pools:
-    companies = tuple(tuple(line.split("\t")) for line in _lines("companies.txt"))
-    bad = [c for c in companies if len(c) != 2]
-    if bad:
-        raise ValueError(f"companies.txt: expected 'company<TAB>city' lines, got {bad[0]!r}")
     return Pools(
         female_first=_lines("first_names_female.txt"),
         male_first=_lines("first_names_male.txt"),
@@ -45,5 +49,11 @@ def load_pools() -> Pools:
         cities=_lines("cities.txt"),
         universities=_lines("universities.txt"),
         majors=_lines("majors.txt"),
-        companies=companies,  # type: ignore[arg-type]
+        companies=_pairs("companies.txt"),
     )
+
+
+@cache
+def load_capitals() -> tuple[tuple[str, str], ...]:
+    """(country, capital) pairs for the retention probe: real facts a base model should know."""
+    return _pairs("capitals.txt")
