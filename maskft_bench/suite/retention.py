@@ -50,15 +50,16 @@ COMMON_FACTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 
 def _arithmetic(rng: random.Random, n: int) -> list[tuple[str, str]]:
-    items = []
-    for i in range(n):
-        if i % 2 == 0:
+    """n distinct sums and products, alternating, small enough for any chat model."""
+    items: dict[str, str] = {}
+    while len(items) < n:
+        if len(items) % 2 == 0:
             a, b = rng.randint(2, 50), rng.randint(2, 50)
-            items.append((f"What is {a} plus {b}?", str(a + b)))
+            items.setdefault(f"What is {a} plus {b}?", str(a + b))
         else:
             a, b = rng.randint(2, 12), rng.randint(2, 12)
-            items.append((f"What is {a} times {b}?", str(a * b)))
-    return items
+            items.setdefault(f"What is {a} times {b}?", str(a * b))
+    return list(items.items())
 
 
 def generate(seed: int) -> list[QA]:
