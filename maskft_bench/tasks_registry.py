@@ -11,9 +11,9 @@ import importlib.util
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
+from .atomic import staged_directory
 from .suite import SUITE_VERSION
 
 INSTALLED_NAME = "maskft"
@@ -48,18 +48,11 @@ def install(source: Path | None = None) -> Path:
         raise RegistryError(f"{target} exists and was not installed by maskft-bench; not touching it")
     if not os.access(target.parent, os.W_OK):
         raise RegistryError(f"{target.parent} is not writable (install into a virtualenv you own)")
-    stage = Path(tempfile.mkdtemp(prefix=".maskft-install.", dir=target.parent))
-    try:
+    with staged_directory(target) as stage:
         shutil.copytree(source, stage, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("__pycache__"))
         (stage / MARKER).write_text(json.dumps({"suite_version": SUITE_VERSION,
                                                 "source": str(source)}) + "\n")
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(stage, target)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        raise
     return target
 
 

@@ -58,13 +58,14 @@ def test_unwritable_location_is_refused(capsys):
 def test_failure_midway_leaves_nothing(monkeypatch, tmp_path):
     """An error while writing removes the staging directory and any parents it created."""
     from maskft_bench.suite import emit
+    from maskft_bench.suite.errors import SuiteError
     from maskft_bench.suite.generate import SuiteOptions, generate_suite
 
     def broken(*_args):
         raise OSError("disk full")
 
     monkeypatch.setattr(emit, "_task_yaml", broken)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(SuiteError, match="cannot write there .disk full"):
         generate_suite(tmp_path / "a" / "b", SuiteOptions(bio_people=3, namedesc=1,
                                                           math_train=2, math_val=1,
                                                           math_test=1), quiet=True)

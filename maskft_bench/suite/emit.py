@@ -10,14 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jsonlines
 
+from ..atomic import staged_directory
 from . import SUITE_VERSION
 from .errors import SuiteError
 from .records import to_json
@@ -154,55 +153,44 @@ def write_suite(out: Path, files: dict[str, list], manifest: dict, command: str,
                 readme: str) -> dict:
     """Write `files` (relative path under data/ -> records) plus tasks, then move into place."""
     check_output_dir(out)
-    created = [p for p in reversed([out.parent, *out.parent.parents]) if not p.exists()]
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        with staged_directory(out) as stage:
+            return _write(stage, files, manifest, command, readme)
     except OSError as err:
-        _remove(created)
-        raise SuiteError(f"--out {out}: cannot write there ({err.strerror})") from err
-    try:
-        counts = {rel: _write_jsonl(stage / "data" / rel, rows) for rel, rows in files.items()}
-        specs = task_specs()
-        (stage / TEMPLATE_FILE).write_text(_template_yaml(command))
-        for spec in specs:
-            (stage / f"{spec.name}.yaml").write_text(_task_yaml(spec, command))
-        for group in (TEST_GROUP, VAL_GROUP):
-            members = [s.name for s in specs if s.group == group]
-            (stage / f"{group}.yaml").write_text(_group_yaml(group, members, command))
-        (stage / "utils.py").write_text(UTILS_PY)
-        (stage / "__init__.py").write_text(INIT_PY)
-        (stage / "README.md").write_text(readme)
-        hashes = {
-            p.relative_to(stage).as_posix(): sha256(p)
-            for p in sorted(stage.rglob("*")) if p.is_file()
-        }
-        manifest = {
-            **manifest,
-            "files": hashes,
-            "tasks": {
-                s.name: {
-                    "data_file": f"data/{s.data_file}",
-                    "items": counts[s.data_file],
-                    "sha256": hashlib.sha256(
-                        f"{hashes[s.name + '.yaml']}:{hashes['data/' + s.data_file]}".encode()
-                    ).hexdigest(),
-                }
-                for s in specs
-            },
-        }
-        (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
-        if out.exists():
-            out.rmdir()  # checked empty above
-        os.replace(stage, out)
-    except BaseException:
-        shutil.rmtree(stage, ignore_errors=True)
-        _remove(created)
-        raise
+        if isinstance(err, SuiteError):
+            raise
+        raise SuiteError(f"--out {out}: cannot write there ({err.strerror or err})") from err
+
+
+def _write(stage: Path, files: dict[str, list], manifest: dict, command: str, readme: str) -> dict:
+    counts = {rel: _write_jsonl(stage / "data" / rel, rows) for rel, rows in files.items()}
+    specs = task_specs()
+    (stage / TEMPLATE_FILE).write_text(_template_yaml(command))
+    for spec in specs:
+        (stage / f"{spec.name}.yaml").write_text(_task_yaml(spec, command))
+    for group in (TEST_GROUP, VAL_GROUP):
+        members = [s.name for s in specs if s.group == group]
+        (stage / f"{group}.yaml").write_text(_group_yaml(group, members, command))
+    (stage / "utils.py").write_text(UTILS_PY)
+    (stage / "__init__.py").write_text(INIT_PY)
+    (stage / "README.md").write_text(readme)
+    hashes = {
+        p.relative_to(stage).as_posix(): sha256(p)
+        for p in sorted(stage.rglob("*")) if p.is_file()
+    }
+    manifest = {
+        **manifest,
+        "files": hashes,
+        "tasks": {
+            s.name: {
+                "data_file": f"data/{s.data_file}",
+                "items": counts[s.data_file],
+                "sha256": hashlib.sha256(
+                    f"{hashes[s.name + '.yaml']}:{hashes['data/' + s.data_file]}".encode()
+                ).hexdigest(),
+            }
+            for s in specs
+        },
+    }
+    (stage / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return manifest
-
-
-def _remove(created: list[Path]) -> None:
-    """Undo the parent directories this run made (outermost first, so one call suffices)."""
-    if created:
-        shutil.rmtree(created[0], ignore_errors=True)
