@@ -62,6 +62,51 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
 
 
+def _add_score(sub: argparse._SubParsersAction) -> None:
+    from .scoring.run import ScoreOptions
+
+    d = ScoreOptions(model="", out=Path())
+    p = sub.add_parser(
+        "score",
+        help="score any checkpoint on the suite with lm-eval (vLLM on GPUs, HF otherwise)",
+        description="Score a model (local directory or hub id) on the suite through lm-eval's "
+        "evaluator. Writes lm-eval's results JSON and per-sample logs plus summary.json "
+        "(forward, reverse, math and aggregate scores with standard errors, model hash, "
+        "backend, library versions, suite and task hashes, wall time, tokens generated) into "
+        "--out, which appears only when the run completed.",
+    )
+    p.add_argument("--model", required=True, help="model directory or hub id")
+    p.add_argument("--out", type=Path, required=True, help="new or empty output directory")
+    p.add_argument("--backend", choices=("auto", "vllm", "hf"), default=d.backend,
+                   help="auto: vllm when importable and a GPU is present, else hf "
+                   "(default: %(default)s)")
+    p.add_argument("--tasks", default=None,
+                   help="comma-separated tasks, groups or globs (default: the split's group, "
+                   "plus maskft_retention on the test split)")
+    p.add_argument("--split", choices=("test", "val"), default=d.split,
+                   help="test for reporting, val for checkpoint selection (default: %(default)s)")
+    p.add_argument("--limit", type=_integer, default=None,
+                   help="questions per task, for a quick look (not accepted by the leaderboard)")
+    p.add_argument("--batch-size", default=d.batch_size,
+                   help="lm-eval batch size; 'auto' works with hf (default: %(default)s)")
+    p.add_argument("--dtype", default=d.dtype,
+                   help="model dtype; auto = the model's own, float32 for vLLM on CPU "
+                   "(default: %(default)s)")
+    p.add_argument("--tensor-parallel", type=_integer, default=d.tensor_parallel,
+                   help="vLLM tensor parallel size (default: %(default)s)")
+    p.add_argument("--data-parallel", type=_integer, default=d.data_parallel,
+                   help="vLLM data parallel size (default: %(default)s)")
+    p.add_argument("--revision", default=None, help="hub revision (branch, tag or commit)")
+    p.add_argument("--no-chat-template", dest="chat_template", action="store_false",
+                   help="send plain prompts (for base models without a chat template)")
+    p.add_argument("--baseline", type=Path, default=None,
+                   help="score directory of the base model: adds retention (share of its "
+                   "correct general answers still correct)")
+    p.add_argument("--suite", type=Path, default=None,
+                   help="a generated suite directory (default: the shipped suite)")
+    p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="maskft-bench",
@@ -70,6 +115,7 @@ def _build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_generate(sub)
+    _add_score(sub)
     sub.add_parser("tasks-dir", help="print the directory of the shipped suite (for "
                    "lm_eval --include_path)")
     tasks = sub.add_parser("tasks", help="register the shipped suite with the installed lm-eval")
@@ -99,6 +145,20 @@ def _run(args: argparse.Namespace) -> None:
         )
         generate_suite(args.out, options, quiet=args.quiet)
         print(args.out)
+    elif args.command == "score":
+        from .scoring.run import ScoreOptions, format_summary, score
+
+        options = ScoreOptions(
+            model=args.model, out=args.out, backend=args.backend,
+            tasks=tuple(t.strip() for t in args.tasks.split(",") if t.strip())
+            if args.tasks else None,
+            split=args.split, limit=args.limit, tensor_parallel=args.tensor_parallel,
+            data_parallel=args.data_parallel, batch_size=args.batch_size, dtype=args.dtype,
+            chat_template=args.chat_template, baseline=args.baseline, suite=args.suite,
+            revision=args.revision, overwrite=args.overwrite,
+        )
+        print(format_summary(score(options)))
+        print(args.out)
     elif args.command == "tasks-dir":
         from .tasks_registry import tasks_dir
 
@@ -121,12 +181,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
     from .models import ModelError
+    from .scoring.errors import ScoreError
     from .suite.errors import SuiteError
     from .tasks_registry import RegistryError
 
     try:
         _run(args)
-    except (SuiteError, RegistryError, ModelError) as err:
+    except (SuiteError, RegistryError, ModelError, ScoreError) as err:
         print(f"maskft-bench {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

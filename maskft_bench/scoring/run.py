@@ -1,0 +1,227 @@
+"""`maskft-bench score`: one lm-eval run on the suite, saved whole or not at all.
+
+Output directory:
+  lm_eval/<model>/results_<time>.json    lm-eval's own results file
+  lm_eval/<model>/samples_<task>_<time>.jsonl   lm-eval's per-sample logs
+  summary.json                           headline scores and everything needed to trust them
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict, dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from .. import __version__
+from ..atomic import staged_directory
+from . import summary as S
+from .backends import resolve
+from .errors import ScoreError
+from .model_check import check_model
+
+DEFAULT_TASKS = {"test": ("maskft", S.RETENTION_TASK), "val": ("maskftval",)}
+SPLIT_PREFIX = {"test": "maskft", "val": "maskftval"}
+
+
+@dataclass(frozen=True)
+class ScoreOptions:
+    """What to score and how.
+
+    model (str): local model directory or hub id.
+    out (Path): new or empty directory for the results (see --overwrite).
+    backend (str, defaults to "auto"): vllm when importable and a GPU is present, else hf.
+    tasks (tuple, optional): tasks, groups or globs; default: the split's group (+ retention on test).
+    split (str, defaults to "test"): "val" scores the validation twins (checkpoint selection).
+    limit (int, optional): questions per task, for quick looks; the leaderboard refuses limited runs.
+    batch_size (str, defaults to "32"): lm-eval's batch size ("auto" works with hf).
+    dtype (str, defaults to "auto"): the model's own dtype; float32 for vLLM on CPU.
+    chat_template (bool, defaults to True): the suite's prompts are chat questions.
+    baseline (Path, optional): a score directory of the base model, for retention.
+    suite (Path, optional): a generated suite directory; default: the shipped suite.
+    """
+
+    model: str
+    out: Path
+    backend: str = "auto"
+    tasks: tuple[str, ...] | None = None
+    split: str = "test"
+    limit: int | None = None
+    tensor_parallel: int = 1
+    data_parallel: int = 1
+    batch_size: str = "32"
+    dtype: str = "auto"
+    chat_template: bool = True
+    baseline: Path | None = None
+    suite: Path | None = None
+    revision: str | None = None
+    overwrite: bool = False
+
+
+def _library_versions() -> dict[str, str | None]:
+    versions: dict[str, str | None] = {"python": platform.python_version(),
+                                       "maskft-bench": __version__}
+    for name in ("torch", "transformers", "lm_eval", "vllm", "datasets"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _suite(options: ScoreOptions) -> tuple[Path, dict]:
+    from ..tasks_registry import tasks_dir
+
+    suite = (options.suite or tasks_dir()).resolve()
+    try:
+        manifest = json.loads((suite / "manifest.json").read_text())
+    except (OSError, ValueError) as err:
+        raise ScoreError(f"--suite {suite}: not a maskft-bench suite (no readable manifest.json)") \
+            from err
+    return suite, manifest
+
+
+def _task_manager(suite: Path, requested: tuple[str, ...]):
+    """Index only the suite (fast) unless a requested name needs lm-eval's own tasks."""
+    from lm_eval.tasks import TaskManager
+
+    manager = TaskManager(include_path=str(suite), include_defaults=False)
+    unknown = [t for t in requested if not manager.match_tasks([t])]
+    if unknown:
+        manager = TaskManager(include_path=str(suite))
+        unknown = [t for t in requested if not manager.match_tasks([t])]
+    if unknown:
+        close = difflib.get_close_matches(unknown[0], manager.all_tasks, n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ScoreError(f"unknown task {unknown[0]!r}{hint}")
+    return manager, manager.match_tasks(list(requested))
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
+        raise ScoreError(f"--out {out}: exists and is not an empty directory; choose another or "
+                         "pass --overwrite")
+
+
+def _dtype(results: dict, model_args: dict, local_dir: str | None) -> str | None:
+    """The dtype the weights ran in: lm-eval's hf backend reports it; otherwise resolve 'auto'."""
+    reported = results.get("config", {}).get("model_dtype")
+    if reported:
+        return str(reported).removeprefix("torch.")
+    if model_args.get("dtype") != "auto":
+        return str(model_args.get("dtype"))
+    if local_dir:
+        config = json.loads((Path(local_dir) / "config.json").read_text())
+        return config.get("dtype") or config.get("torch_dtype")
+    return None
+
+
+def _tokens_generated(model: str, samples: dict) -> int | None:
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(model)
+    except Exception:  # noqa: BLE001 - a count is nice to have, never worth failing a run
+        return None
+    texts = [s["resps"][0][0] for task in samples.values() for s in task]
+    return sum(len(ids) for ids in tokenizer(texts, add_special_tokens=False)["input_ids"])
+
+
+def _evaluate(options: ScoreOptions, model_name: str, backend, manager, tasks, lm_eval_dir: Path):
+    import lm_eval
+    from lm_eval.loggers import EvaluationTracker
+
+    tracker = EvaluationTracker(output_path=str(lm_eval_dir))
+    try:
+        results = lm_eval.simple_evaluate(
+            model=backend.name, model_args=backend.model_args, tasks=tasks,
+            batch_size=options.batch_size, limit=options.limit, log_samples=True,
+            device=backend.torch_device,
+            apply_chat_template=options.chat_template, task_manager=manager,
+            evaluation_tracker=tracker,
+        )
+    except Exception as err:
+        if type(err).__name__ == "OutOfMemoryError":
+            raise ScoreError(f"GPU out of memory while scoring {model_name}: lower --batch-size "
+                             f"(now {options.batch_size}) or raise --tensor-parallel") from err
+        raise
+    samples = results.pop("samples")
+    tracker.save_results_aggregated(results=results, samples=samples)
+    for task in results["configs"]:
+        tracker.save_results_samples(task_name=task, samples=samples[task])
+    return results, samples
+
+
+def score(options: ScoreOptions) -> dict:
+    """Score a model on the suite, write the output directory, return the summary."""
+    if options.split not in SPLIT_PREFIX:
+        raise ScoreError(f"--split must be test or val, got {options.split!r}")
+    _check_out(options.out, options.overwrite)
+    suite, manifest = _suite(options)
+    baseline = (S.load_baseline_retention(options.baseline, manifest["suite_version"],
+                                          options.limit) if options.baseline else None)
+    requested = options.tasks or DEFAULT_TASKS[options.split]
+    manager, tasks = _task_manager(suite, requested)
+    model = check_model(options.model, options.chat_template)
+    backend = resolve(options.backend, model.name_or_path, options.dtype,
+                      options.tensor_parallel, options.data_parallel, options.revision)
+    print(f"[score] {model.name_or_path} with {backend.name} on {backend.device}: "
+          f"{', '.join(tasks)}", file=sys.stderr)
+
+    start = time.perf_counter()
+    with staged_directory(options.out) as stage:
+        results, samples = _evaluate(options, model.name_or_path, backend, manager, tasks,
+                                     stage / "lm_eval")
+        rows = S.task_rows(results)
+        summary = {
+            "maskft_bench_version": __version__,
+            "suite_version": manifest["suite_version"],
+            "suite": str(suite),
+            "task_hashes": {t: manifest["tasks"][t]["sha256"] for t in rows if t in manifest["tasks"]},
+            "model": asdict(model),
+            "backend": backend.name,
+            "model_args": {k: v for k, v in backend.model_args.items() if k != "pretrained"},
+            "dtype": _dtype(results, backend.model_args, model.name_or_path if model.local else None),
+            "device": backend.device,
+            "split": options.split,
+            "limit": options.limit,
+            "chat_template": options.chat_template,
+            "libraries": _library_versions(),
+            "scores": S.headlines(rows, SPLIT_PREFIX[options.split]),
+            "tasks": rows,
+            "retention": None,
+            "wall_seconds": round(time.perf_counter() - start, 1),
+            "tokens_generated": _tokens_generated(model.name_or_path, samples),
+            "files": {
+                "results": next(stage.glob("lm_eval/*/results_*.json")).relative_to(stage).as_posix(),
+                "samples": {t: next(stage.glob(f"lm_eval/*/samples_{t}_*.jsonl"))
+                            .relative_to(stage).as_posix() for t in samples},
+            },
+        }
+        if S.RETENTION_TASK in samples and baseline is not None:
+            summary["retention"] = {
+                **S.retention(S.per_item(samples[S.RETENTION_TASK]), baseline),
+                "baseline": str(options.baseline.resolve()),
+            }
+        (stage / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    return summary
+
+
+def format_summary(summary: dict) -> str:
+    """A short table of the headline numbers, printed after lm-eval's own table."""
+    lines = ["| score | value | stderr |", "|---|---:|---:|"]
+    for name, cell in summary["scores"].items():
+        stderr = f"{cell['stderr']:.3f}" if cell["stderr"] is not None else "n/a"
+        lines.append(f"| {name} | {cell['value']:.3f} | {stderr} |")
+    if summary["retention"]:
+        r = summary["retention"]
+        lines.append(f"| retention | {r['value']:.3f} | ({r['kept']}/{r['base_correct']} kept) |")
+    limit = f", limit {summary['limit']} per task" if summary["limit"] else ""
+    lines.append(f"\n{summary['model']['name_or_path']} | {summary['backend']} on "
+                 f"{summary['device']}{limit} | {summary['wall_seconds']} s | "
+                 f"{summary['tokens_generated']} tokens generated")
+    return "\n".join(lines)

@@ -1,0 +1,101 @@
+"""The headline numbers of one scoring run, computed from lm-eval's own results and samples.
+
+forward / reverse average the suite's two datasets (biographies, name/description), math is
+the GSM task and aggregate is the macro average of all five, the same as lm-eval's group
+value. Standard errors of a mean of k independent task means are sqrt(sum se^2) / k.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from .errors import ScoreError
+
+HEADLINES = {
+    "forward": ("bio_forward", "namedesc_forward"),
+    "reverse": ("bio_reverse", "namedesc_reverse"),
+    "math": ("gsm",),
+    "aggregate": ("bio_forward", "bio_reverse", "namedesc_forward", "namedesc_reverse", "gsm"),
+}
+RETENTION_TASK = "maskft_retention"
+
+
+def _stderr(value: object) -> float | None:
+    return float(value) if isinstance(value, int | float) and not math.isnan(value) else None
+
+
+def task_rows(results: Mapping) -> dict[str, dict[str, float | int | None]]:
+    """accuracy, its stderr, exact_match, contains and n for every scored task (not groups)."""
+    rows = {}
+    n_samples = results.get("n-samples", {})
+    for task, metrics in results["results"].items():
+        if task not in n_samples:
+            continue  # a group row
+        rows[task] = {
+            "accuracy": metrics.get("accuracy,none"),
+            "accuracy_stderr": _stderr(metrics.get("accuracy_stderr,none")),
+            "exact_match": metrics.get("exact_match,none"),
+            "contains": metrics.get("contains,none"),
+            "n": n_samples[task]["effective"],
+        }
+    return rows
+
+
+def headlines(rows: Mapping[str, Mapping], prefix: str) -> dict[str, dict[str, float | None]]:
+    """Averages over the tasks each headline needs; a headline is left out if one is missing."""
+    out = {}
+    for name, parts in HEADLINES.items():
+        tasks = [f"{prefix}_{p}" for p in parts]
+        if not all(t in rows for t in tasks):
+            continue
+        values = [rows[t]["accuracy"] for t in tasks]
+        errors = [rows[t]["accuracy_stderr"] for t in tasks]
+        stderr = (math.sqrt(sum(e * e for e in errors)) / len(errors)
+                  if all(e is not None for e in errors) else None)
+        out[name] = {"value": sum(values) / len(values), "stderr": stderr}
+    return out
+
+
+def per_item(samples: Iterable[Mapping]) -> dict[str, float]:
+    return {s["doc"]["id"]: float(s["accuracy"]) for s in samples}
+
+
+def retention(current: Mapping[str, float], baseline: Mapping[str, float]) -> dict[str, object]:
+    """Share of the items the base model answered fully right that are still fully right."""
+    missing = [i for i in current if i not in baseline]
+    if missing:
+        raise ScoreError(f"the baseline did not score retention items {missing[:3]}; score the "
+                         "base model on the same items (the same --limit, or none)")
+    base_right = [i for i in current if baseline[i] >= 1.0]
+    if not base_right:
+        raise ScoreError("the baseline answered none of these retention questions correctly; "
+                         "retention is undefined")
+    kept = sum(current[i] >= 1.0 for i in base_right)
+    return {"value": kept / len(base_right), "kept": kept, "base_correct": len(base_right),
+            "compared": len(current)}
+
+
+def load_baseline_retention(directory: Path, suite_version: str,
+                            limit: int | None) -> dict[str, float]:
+    """Per-item retention scores from an earlier `maskft-bench score` output directory."""
+    summary_path = directory / "summary.json"
+    try:
+        summary = json.loads(summary_path.read_text())
+    except (OSError, ValueError) as err:
+        raise ScoreError(f"--baseline {directory}: no readable summary.json ({err}); pass the "
+                         "output directory of `maskft-bench score` on the base model") from err
+    if summary.get("suite_version") != suite_version:
+        raise ScoreError(f"--baseline {directory}: scored on suite {summary.get('suite_version')}, "
+                         f"not {suite_version}; rescore the base model")
+    base_limit = summary.get("limit")
+    if base_limit is not None and (limit is None or limit > base_limit):
+        raise ScoreError(f"--baseline {directory}: was scored with --limit {base_limit}, fewer "
+                         "questions than this run; score the base model on at least as many")
+    samples_file = summary.get("files", {}).get("samples", {}).get(RETENTION_TASK)
+    if not samples_file:
+        raise ScoreError(f"--baseline {directory}: {RETENTION_TASK} was not scored there")
+    lines = (directory / samples_file).read_text().splitlines()
+    return per_item(json.loads(line) for line in lines)

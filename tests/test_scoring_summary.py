@@ -1,0 +1,123 @@
+"""Headline arithmetic, retention and fail-fast input checks of `maskft-bench score` (no model run)."""
+
+import json
+import math
+import shutil
+
+import pytest
+
+from maskft_bench.cli import main
+from maskft_bench.scoring import summary as S
+from maskft_bench.scoring.errors import ScoreError
+from maskft_bench.scoring.model_check import check_model
+
+
+def rows(**accuracies):
+    return {f"maskft_{k}": {"accuracy": v, "accuracy_stderr": 0.1} for k, v in accuracies.items()}
+
+
+def test_headlines_average_the_right_tasks():
+    r = rows(bio_forward=0.8, namedesc_forward=0.4, bio_reverse=0.1, namedesc_reverse=0.3, gsm=0.5)
+    h = S.headlines(r, "maskft")
+    assert h["forward"]["value"] == pytest.approx(0.6)
+    assert h["reverse"]["value"] == pytest.approx(0.2)
+    assert h["math"]["value"] == pytest.approx(0.5)
+    assert h["aggregate"]["value"] == pytest.approx((0.8 + 0.4 + 0.1 + 0.3 + 0.5) / 5)
+    # Mean of two independent means: sqrt(0.1^2 + 0.1^2) / 2.
+    assert h["forward"]["stderr"] == pytest.approx(math.sqrt(0.02) / 2)
+
+
+def test_headline_is_left_out_when_a_task_is_missing():
+    h = S.headlines(rows(bio_forward=1.0, namedesc_forward=1.0), "maskft")
+    assert set(h) == {"forward"}
+
+
+def test_retention_counts_only_what_the_base_model_got_right():
+    baseline = {"a": 1.0, "b": 1.0, "c": 0.0, "d": 0.5, "e": 1.0}
+    current = {"a": 1.0, "b": 0.0, "c": 1.0, "d": 1.0}  # "e" not scored now (a --limit run)
+    assert S.retention(current, baseline) == {"value": 0.5, "kept": 1, "base_correct": 2,
+                                              "compared": 4}
+
+
+def test_retention_needs_the_baseline_to_cover_every_item():
+    with pytest.raises(ScoreError, match="did not score retention items .'b'."):
+        S.retention({"a": 1.0, "b": 1.0}, {"a": 1.0})
+
+
+def test_retention_needs_a_base_model_that_got_something_right():
+    with pytest.raises(ScoreError, match="answered none of these retention questions"):
+        S.retention({"a": 1.0}, {"a": 0.0})
+
+
+@pytest.mark.parametrize(("base_limit", "limit", "ok"),
+                         [(5, None, False), (5, 6, False), (5, 5, True), (None, 3, True)])
+def test_baseline_must_cover_this_runs_limit(tmp_path, base_limit, limit, ok):
+    summary = {"suite_version": "1.1.0", "limit": base_limit,
+               "files": {"samples": {"maskft_retention": "s.jsonl"}}}
+    (tmp_path / "summary.json").write_text(json.dumps(summary))
+    (tmp_path / "s.jsonl").write_text(json.dumps({"doc": {"id": "x"}, "accuracy": 1.0}) + "\n")
+    if ok:
+        assert S.load_baseline_retention(tmp_path, "1.1.0", limit) == {"x": 1.0}
+    else:
+        with pytest.raises(ScoreError, match="was scored with --limit 5"):
+            S.load_baseline_retention(tmp_path, "1.1.0", limit)
+
+
+def test_baseline_from_another_suite_version_is_refused(tmp_path):
+    (tmp_path / "summary.json").write_text(json.dumps({"suite_version": "0.9.0", "limit": None}))
+    with pytest.raises(ScoreError, match="scored on suite 0.9.0"):
+        S.load_baseline_retention(tmp_path, "1.1.0", None)
+
+
+def test_hub_ids_pass_through():
+    info = check_model("meta-llama/Llama-3.2-1B-Instruct", chat_template=True)
+    assert not info.local and info.content_sha256 is None
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda d: None, "does not exist"),
+        (lambda d: d.mkdir(), "not a model directory (no config.json)"),
+        (lambda d: (d.mkdir(), (d / "config.json").write_text("{not json")), "not JSON"),
+        (lambda d: (d.mkdir(), (d / "config.json").write_text("{}")), "no weight files"),
+        (lambda d: (d.mkdir(), (d / "config.json").write_text("{}"),
+                    (d / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{")),
+         "corrupt or truncated"),
+    ],
+)
+def test_bad_model_directories_fail_before_any_engine_starts(tmp_path, capsys, setup, message):
+    model = tmp_path / "model"
+    setup(model)
+    out = tmp_path / "out"
+    code = main(["score", "--model", str(model), "--out", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0]
+    assert not out.exists()
+
+
+@pytest.mark.slow
+def test_tokenizer_without_chat_template(tmp_path, capsys):
+    from maskft_bench.models import default_model_dir
+
+    source = default_model_dir()
+    model = tmp_path / "model"
+    model.mkdir()
+    for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
+        shutil.copy(source / name, model / name)
+    (model / "model.safetensors").symlink_to(source / "model.safetensors")
+    code = main(["score", "--model", str(model), "--out", str(tmp_path / "out")])
+    assert code == 2 and "has no chat template" in capsys.readouterr().err
+
+
+def test_unknown_task_suggests_close_names(tmp_path, capsys):
+    code = main(["score", "--model", "org/model", "--out", str(tmp_path / "o"),
+                 "--tasks", "maskft_bio_fwd"])
+    err = capsys.readouterr().err
+    assert code == 2 and "unknown task 'maskft_bio_fwd'; did you mean maskft_bio_forward" in err
+
+
+def test_non_empty_out_is_refused(tmp_path, capsys):
+    (tmp_path / "x").write_text("")
+    code = main(["score", "--model", "org/model", "--out", str(tmp_path)])
+    assert code == 2 and "--overwrite" in capsys.readouterr().err
