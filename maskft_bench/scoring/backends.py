@@ -35,7 +35,7 @@ def vllm_available() -> bool:
     return importlib.util.find_spec("vllm") is not None
 
 
-def _device() -> str:
+def device_description() -> str:
     import torch
 
     if torch.cuda.is_available():
@@ -48,7 +48,7 @@ def resolve(requested: str, model: str, dtype: str, tensor_parallel: int = 1,
     """`auto` means vLLM when it is importable and a GPU is present, else HF transformers."""
     if requested not in BACKENDS:
         raise ScoreError(f"unknown backend {requested!r}; expected one of {', '.join(BACKENDS)}")
-    device = _device()
+    device = device_description()
     on_gpu = device.startswith("cuda")
     name = requested
     if requested == "auto":

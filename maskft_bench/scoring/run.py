@@ -182,7 +182,7 @@ def score(options: ScoreOptions) -> dict:
             "suite_version": manifest["suite_version"],
             "suite": str(suite),
             "task_hashes": {t: manifest["tasks"][t]["sha256"] for t in rows if t in manifest["tasks"]},
-            "model": asdict(model),
+            "model": {**asdict(model), "revision": options.revision},
             "backend": backend.name,
             "model_args": {k: v for k, v in backend.model_args.items() if k != "pretrained"},
             "dtype": _dtype(results, backend.model_args, model.name_or_path if model.local else None),

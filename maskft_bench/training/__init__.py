@@ -1,0 +1,1 @@
+"""Reference trainers: standard, paraphrase, masked fine-tuning and (masked) SFT for math."""
