@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -107,6 +108,41 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace a non-empty --out")
 
 
+def _add_train(sub: argparse._SubParsersAction) -> None:
+    from .training.config import METHODS
+
+    p = sub.add_parser(
+        "train",
+        help="fine-tune a model on the suite: standard, paraphrase, masked, reverse, sft, "
+        "masked_sft",
+        description="Fine-tune with one of the reference methods (transformers' Trainer; run it "
+        "under torchrun or accelerate launch for several GPUs). Settings: the TrainConfig "
+        "defaults (the paper's), then --config RECIPE.yaml, then the flags below and --set. "
+        "Rerunning the same command resumes from the last checkpoint.",
+    )
+    p.add_argument("--method", choices=METHODS, default=None, help="training method")
+    p.add_argument("--model", default=None,
+                   help="model directory or hub id (default: the embedded SmolLM2-135M-Instruct)")
+    p.add_argument("--data", default=None, help="suite directory (default: the shipped suite)")
+    p.add_argument("--out", type=Path, required=True, help="run directory")
+    p.add_argument("--config", type=Path, default=None, help="recipe YAML (see train/)")
+    p.add_argument("--lr", dest="learning_rate", type=float, default=None, help="learning rate")
+    p.add_argument("--epochs", type=float, default=None, help="passes over the corpus")
+    p.add_argument("--max-steps", type=_integer, default=None, help="optimizer steps (overrides "
+                   "--epochs)")
+    p.add_argument("--batch-size", type=_integer, default=None, help="sequences per step")
+    p.add_argument("--seed", type=_integer, default=None, help="random seed")
+    p.add_argument("--eval-every", type=_integer, default=None,
+                   help="validation-QA selection every N steps (0: at the end only)")
+    p.add_argument("--mask-token", default=None,
+                   help="mask token (default: an unused special token of the tokenizer)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                   help="any other TrainConfig setting, e.g. --set mask_schedule=fixed")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run in --out even though its settings differ")
+    p.add_argument("--overwrite", action="store_true", help="delete what --out holds and start over")
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="maskft-bench",
@@ -116,6 +152,7 @@ def _build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _add_generate(sub)
     _add_score(sub)
+    _add_train(sub)
     sub.add_parser("tasks-dir", help="print the directory of the shipped suite (for "
                    "lm_eval --include_path)")
     tasks = sub.add_parser("tasks", help="register the shipped suite with the installed lm-eval")
@@ -159,6 +196,23 @@ def _run(args: argparse.Namespace) -> None:
         )
         print(format_summary(score(options)))
         print(args.out)
+    elif args.command == "train":
+        from .training.config import ConfigError, load_config
+        from .training.engine import train
+
+        overrides = {k: getattr(args, k) for k in ("method", "model", "data", "learning_rate",
+                                                     "epochs", "max_steps", "batch_size", "seed",
+                                                     "eval_every", "mask_token")}
+        for item in args.set:
+            key, sep, value = item.partition("=")
+            if not sep:
+                raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
+            overrides[key.strip()] = value
+        config = load_config(args.config, overrides)
+        meta = train(config, args.out, args.config, resume=args.resume, overwrite=args.overwrite)
+        print(json.dumps({k: meta[k] for k in ("method", "optimizer_steps", "tokens_seen",
+                                                "training_flops", "best_val_accuracy")}))
+        print(args.out / "final")
     elif args.command == "tasks-dir":
         from .tasks_registry import tasks_dir
 
@@ -184,10 +238,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .scoring.errors import ScoreError
     from .suite.errors import SuiteError
     from .tasks_registry import RegistryError
+    from .training.config import ConfigError
+    from .training.data import DataError
+    from .training.engine import TrainError
 
     try:
         _run(args)
-    except (SuiteError, RegistryError, ModelError, ScoreError) as err:
+    except (SuiteError, RegistryError, ModelError, ScoreError, ConfigError, DataError,
+            TrainError) as err:
         print(f"maskft-bench {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

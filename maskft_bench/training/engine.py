@@ -1,0 +1,225 @@
+"""The training run: transformers' Trainer with this project's data, collator and callbacks.
+
+Trainer (with accelerate underneath) provides the loop, mixed precision, checkpointing,
+resume and DDP/FSDP under `torchrun` or `accelerate launch`; nothing here is distributed code.
+
+Output directory:
+  maskft-run.json     the resolved config; a rerun with the same config resumes
+  metrics.jsonl       one line per logging step and per validation round
+  checkpoint-<step>/  HF checkpoints for resume (model, tokenizer, optimizer, trainer state)
+  best/ final/        HF model directories: best on validation QA, and the last
+Every model directory carries maskft-train.json: method, config, seed, tokens seen,
+optimizer steps and estimated training FLOPs, so runs compare at equal compute.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import sys
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+from transformers import TrainerCallback
+
+from ..atomic import staged_directory
+from .collator import MaskingCollator, MaskRatio
+from .config import TrainConfig
+from .data import build_corpus, manifest_of, validation_items
+from .formats import Example, FormatError, Formatter, choose_mask_token
+from .selection import evaluate
+
+RUN_FILE = "maskft-run.json"
+META_FILE = "maskft-train.json"
+
+
+class TrainError(RuntimeError):
+    pass
+
+
+class ExampleDataset(Dataset):
+    def __init__(self, examples: list[Example]):
+        self.examples = examples
+
+    def __len__(self) -> int:
+        return len(self.examples)
+
+    def __getitem__(self, index: int) -> Example:
+        return self.examples[index]
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    tmp.replace(path)
+
+
+def prepare_output(out: Path, config: TrainConfig, resume: bool, overwrite: bool) -> None:
+    """Claim `out` for this run: new, or an earlier run of the same config (which continues)."""
+    run_file = out / RUN_FILE
+    if not out.exists() or not any(out.iterdir()):
+        return
+    if overwrite:
+        shutil.rmtree(out)
+        return
+    if not run_file.is_file():
+        raise TrainError(f"--out {out} is not empty and holds no maskft-bench run; choose another "
+                         "directory or pass --overwrite")
+    previous = json.loads(run_file.read_text())
+    if previous.get("fingerprint") == config.fingerprint() or resume:
+        return
+    raise TrainError(f"--out {out} holds another run (different settings); pass --resume to "
+                     "continue it with these settings or --overwrite to start over")
+
+
+class RunCallback(TrainerCallback):
+    """Metrics JSONL, tokens/s, NaN stop, mask schedule progress, selection and metadata."""
+
+    def __init__(self, out: Path, config: TrainConfig, collator: MaskingCollator, tokenizer,
+                 val_items: list[dict], meta: dict):
+        self.out, self.config, self.collator = out, config, collator
+        self.tokenizer, self.val_items, self.meta = tokenizer, val_items, meta
+        self.best = -1.0
+        self.nan_step: int | None = None
+        self._clock: tuple[float, int] | None = None
+        best_meta = out / "best" / META_FILE
+        if best_meta.is_file():  # resumed: the best so far must still be beaten
+            self.best = json.loads(best_meta.read_text()).get("val_accuracy", -1.0)
+
+    def _log(self, state, record: dict) -> None:
+        if state.is_world_process_zero:
+            with (self.out / "metrics.jsonl").open("a") as f:
+                f.write(json.dumps(record) + "\n")
+
+    def _meta(self, state, **extra) -> dict:
+        return {**self.meta, "optimizer_steps": state.global_step,
+                "tokens_seen": int(state.num_input_tokens_seen),
+                "training_flops": float(state.total_flos), "epoch": state.epoch, **extra}
+
+    def on_step_begin(self, args, state, control, **kwargs):
+        self.collator.progress = state.global_step / max(state.max_steps, 1)
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        now, tokens = time.perf_counter(), int(state.num_input_tokens_seen)
+        if self._clock is not None and now > self._clock[0]:
+            logs["tokens_per_second"] = round((tokens - self._clock[1]) / (now - self._clock[0]), 1)
+        self._clock = (now, tokens)
+        self._log(state, {"step": state.global_step, "tokens_seen": tokens, **logs})
+        loss = logs.get("loss")
+        if loss is not None and not math.isfinite(loss):
+            self.nan_step = state.global_step
+            control.should_training_stop = True
+            control.should_save = False
+
+    def _select(self, state, model) -> None:
+        if not self.val_items or not state.is_world_process_zero:
+            return
+        scores = evaluate(model, self.tokenizer, self.val_items, self.config.val_max_new_tokens)
+        self._log(state, {"step": state.global_step, "tokens_seen": int(state.num_input_tokens_seen),
+                          "validation": scores})
+        print(f"[val] step {state.global_step}: accuracy {scores['val_accuracy']:.3f}",
+              file=sys.stderr)
+        if scores["val_accuracy"] > self.best:
+            self.best = scores["val_accuracy"]
+            self.save_model(model, self.out / "best", self._meta(state, **scores))
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        every = self.config.eval_every
+        if every and state.global_step % every == 0 and self.nan_step is None:
+            self._select(state, model)
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        every = self.config.eval_every
+        if self.nan_step is None and not (every and state.global_step % every == 0):
+            self._select(state, model)
+
+    def on_save(self, args, state, control, **kwargs):
+        checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
+        if state.is_world_process_zero and checkpoint.is_dir():
+            _write_json(checkpoint / META_FILE, self._meta(state))
+
+    def save_model(self, model, target: Path, meta: dict) -> None:
+        with staged_directory(target) as stage:
+            model.save_pretrained(stage)
+            self.tokenizer.save_pretrained(stage)
+            _write_json(stage / META_FILE, meta)
+
+
+def _load(config: TrainConfig):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from ..models import default_model_dir
+
+    path = str(default_model_dir()) if config.model == "default" else config.model
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
+    except OSError as err:
+        raise TrainError(f"cannot load model {path!r}: {err}") from err
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return path, tokenizer, model
+
+
+def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bool = False,
+          overwrite: bool = False) -> dict:
+    """Run (or continue) one training run and return the final model's metadata."""
+    from transformers import Trainer, TrainingArguments
+    from transformers.trainer_utils import get_last_checkpoint
+
+    args = TrainingArguments(
+        output_dir=str(out), per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum, learning_rate=config.learning_rate,
+        lr_scheduler_type="constant_with_warmup", warmup_steps=config.warmup_ratio,
+        weight_decay=config.weight_decay, adam_beta1=config.adam_beta1,
+        adam_beta2=config.adam_beta2, max_grad_norm=config.max_grad_norm,
+        num_train_epochs=config.epochs, max_steps=config.max_steps, bf16=config.bf16,
+        use_cpu=not torch.cuda.is_available(), logging_steps=config.logging_steps,
+        save_steps=config.save_every, save_total_limit=2, seed=config.seed, report_to="none",
+        remove_unused_columns=False, include_num_input_tokens_seen="non_padding",
+    )
+    # Under torchrun only the main process claims, clears or records the run directory;
+    # the others wait for it and then find the same checkpoints.
+    with args.main_process_first(desc="claim the run directory"):
+        if args.process_index == 0:
+            prepare_output(out, config, resume, overwrite)
+        checkpoint = get_last_checkpoint(str(out)) if out.is_dir() else None
+    path, tokenizer, model = _load(config)
+    try:
+        formatter = Formatter(tokenizer)
+        mask_id = (choose_mask_token(tokenizer, config.mask_token)
+                   if config.method in ("masked", "masked_sft") else None)
+    except FormatError as err:
+        raise TrainError(str(err)) from err
+    corpus = build_corpus(config, formatter)
+    collator = MaskingCollator(pad_id=tokenizer.pad_token_id, mask_id=mask_id,
+                               ratio=MaskRatio(config.mask_low, config.mask_high,
+                                               config.mask_schedule),
+                               seed=config.seed + args.process_index)
+    meta = {"method": config.method, "model": path, "recipe": str(recipe) if recipe else None,
+            "config": asdict(config), "seed": config.seed,
+            "suite_version": manifest_of(config)["suite_version"],
+            "mask_token": tokenizer.convert_ids_to_tokens(mask_id) if mask_id is not None else None,
+            "train_examples": len(corpus.examples), "truncated_examples": corpus.truncated}
+    if args.process_index == 0:
+        out.mkdir(parents=True, exist_ok=True)
+        _write_json(out / RUN_FILE, {"fingerprint": config.fingerprint(), **meta})
+    callback = RunCallback(out, config, collator, tokenizer,
+                           validation_items(config) if config.val_items else [], meta)
+    trainer = Trainer(model=model, args=args, train_dataset=ExampleDataset(corpus.examples),
+                      data_collator=collator, processing_class=tokenizer, callbacks=[callback])
+    trainer.train(resume_from_checkpoint=checkpoint)
+    state = trainer.state
+    if callback.nan_step is not None:
+        last = get_last_checkpoint(str(out))
+        raise TrainError(f"loss became NaN at step {callback.nan_step}; stopped. The last good "
+                         f"checkpoint is {last or 'none (lower the learning rate)'}")
+    final = callback._meta(state, best_val_accuracy=callback.best if callback.best >= 0 else None)
+    if state.is_world_process_zero:
+        callback.save_model(trainer.model, out / "final", final)
+    return final

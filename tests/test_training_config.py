@@ -1,0 +1,97 @@
+"""Recipes, overrides, corpora per method and the reverse-training transforms (no training)."""
+
+import pytest
+from conftest import REPO
+
+from maskft_bench.training.config import ConfigError, TrainConfig, load_config
+from maskft_bench.training.reverse import reverse_entities, reverse_words
+
+
+def test_precedence_defaults_recipe_per_method_then_flags():
+    recipe = REPO / "train" / "cpu-demo.yaml"
+    masked = load_config(recipe, {"method": "masked"})
+    assert masked.learning_rate == 3e-4  # the recipe's per_method block
+    assert masked.batch_size == 16 and masked.adam_beta2 == 0.95  # recipe, then paper default
+    standard = load_config(recipe, {"method": "standard", "batch_size": None})
+    assert standard.learning_rate == 1e-4 and standard.batch_size == 16
+    flagged = load_config(recipe, {"method": "masked", "learning_rate": 1e-5, "datasets": "bio"})
+    assert flagged.learning_rate == 1e-5 and flagged.datasets == ("bio",)
+
+
+def test_gpu_recipe_has_the_papers_optimiser():
+    config = load_config(REPO / "train" / "gpu-h100.yaml", {"method": "masked"})
+    assert (config.adam_beta1, config.adam_beta2, config.weight_decay) == (0.9, 0.95, 0.1)
+    assert (config.warmup_ratio, config.max_grad_norm, config.batch_size) == (0.02, 1.0, 64)
+    assert config.bf16
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({}, "no method given"),
+        ({"method": "diffusion"}, "unknown method 'diffusion'"),
+        ({"method": "masked", "learning_rat": "1"}, "unknown setting 'learning_rat'"),
+        ({"method": "masked", "batch_size": "many"}, "batch_size: cannot read 'many'"),
+        ({"method": "masked", "bf16": "maybe"}, "bf16: cannot read 'maybe'"),
+        ({"method": "masked", "format": "pretrain"}, "ablation of the standard method only"),
+        ({"method": "masked", "datasets": "wiki"}, "unknown datasets"),
+        ({"method": "masked", "batch_size": "0"}, "batch_size must be at least 1"),
+    ],
+)
+def test_bad_settings_are_named(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, overrides)
+
+
+def test_fingerprint_changes_with_any_setting():
+    assert TrainConfig("masked").fingerprint() == TrainConfig("masked").fingerprint()
+    assert TrainConfig("masked").fingerprint() != TrainConfig("masked", seed=1).fingerprint()
+
+
+def test_word_and_entity_reversal():
+    text = "Ada Lee Moss studied at Kelfell College."
+    assert reverse_words(text) == "College. Kelfell at studied Moss Lee Ada"
+    assert reverse_entities(text, ["Ada Lee Moss", "Kelfell College"]) == (
+        ". Kelfell College at studied Ada Lee Moss")
+    assert reverse_entities("no entities here", []) == "here entities no"
+
+
+@pytest.fixture(scope="module")
+def formatter():
+    from transformers import AutoTokenizer
+
+    from maskft_bench.models import default_model_dir
+    from maskft_bench.training.formats import Formatter
+
+    return Formatter(AutoTokenizer.from_pretrained(default_model_dir()))
+
+
+@pytest.mark.parametrize(("method", "expected"), [
+    ("standard", 40), ("masked", 40), ("reverse", 80), ("paraphrase", 40 + 2 * 2 * 40)])
+def test_corpus_size_per_method(small_suite, formatter, method, expected):
+    from maskft_bench.training.data import build_corpus
+
+    corpus = build_corpus(load_config(None, {"method": method, "data": str(small_suite),
+                                             "datasets": "bio"}), formatter)
+    assert len(corpus.examples) == expected
+
+
+def test_long_documents_are_truncated_with_a_warning(small_suite, formatter):
+    from maskft_bench.training.data import build_corpus
+
+    config = load_config(None, {"method": "masked", "data": str(small_suite), "max_length": 64})
+    with pytest.warns(UserWarning, match=r"\d+ of \d+ examples are longer than max_length 64"):
+        corpus = build_corpus(config, formatter)
+    assert max(len(e) for e in corpus.examples) == 64
+    assert all(p < 64 for e in corpus.examples for p in e.maskable)
+
+
+def test_math_methods_read_the_train_split(small_suite, formatter):
+    from maskft_bench.training.data import build_corpus, validation_items
+
+    config = load_config(None, {"method": "masked_sft", "data": str(small_suite)})
+    assert len(build_corpus(config, formatter).examples) == 20
+    assert {i["val_file"] for i in validation_items(config)} == {"math/val"}
+    knowledge = load_config(None, {"method": "masked", "data": str(small_suite), "val_items": 8})
+    files = {i["val_file"] for i in validation_items(knowledge)}
+    assert files == {f"{s}/qa_{d}_val" for s in ("bio", "namedesc") for d in ("forward", "reverse")}
