@@ -167,15 +167,8 @@ def paraphrases(rng: random.Random, person: Person, k: int) -> list[Paraphrase]:
 
 def forward_qa(rng: random.Random, person: Person, attribute: str, split: str) -> QA:
     question = rng.choice(T.BIO_FORWARD[attribute][split]).format(name=person.full_name)
-    return QA(
-        id=f"{person.id}-forward-{attribute}-{split}",
-        subject=person.id,
-        direction="forward",
-        question=question,
-        prompt=T.qa_prompt(question),
-        answers=[person.value(attribute)],
-        attributes=[attribute],
-    )
+    return QA.knowledge(f"{person.id}-forward-{attribute}-{split}", person.id, "forward",
+                        question, [person.value(attribute)], [attribute])
 
 
 def reverse_qa(rng: random.Random, person: Person, triple: tuple[str, ...], split: str) -> QA:
@@ -185,15 +178,8 @@ def reverse_qa(rng: random.Random, person: Person, triple: tuple[str, ...], spli
         for n, a in enumerate(shown, 1)
     )
     question = rng.choice(T.BIO_REVERSE[split]).format(clauses=clauses)
-    return QA(
-        id=f"{person.id}-reverse-{'-'.join(triple)}-{split}",
-        subject=person.id,
-        direction="reverse",
-        question=question,
-        prompt=T.qa_prompt(question),
-        answers=[person.full_name],
-        attributes=list(shown),
-    )
+    return QA.knowledge(f"{person.id}-reverse-{'-'.join(triple)}-{split}", person.id, "reverse",
+                        question, [person.full_name], shown)
 
 
 def generate(seed: int, n_people: int, k_paraphrases: int) -> BioSet:

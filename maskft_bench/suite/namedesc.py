@@ -112,15 +112,8 @@ def _questions(rng: random.Random, fact: Fact, split: str) -> list[QA]:
         chosen = templates[split] if split == "test" else (rng.choice(templates[split]),)
         for j, template in enumerate(chosen):
             question = template.format(name=fact.name, description=fact.description)
-            out.append(QA(
-                id=f"{fact.id}-{direction}-{split}-{j}",
-                subject=fact.id,
-                direction=direction,
-                question=question,
-                prompt=T.qa_prompt(question),
-                answers=[answer],
-                attributes=[asks],
-            ))
+            out.append(QA.knowledge(f"{fact.id}-{direction}-{split}-{j}", fact.id, direction,
+                                    question, [answer], [asks]))
     return out
 
 

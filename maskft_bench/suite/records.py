@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+from .templates import qa_prompt
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,13 @@ class QA:
     answers: list[str]
     scoring: str = "knowledge"
     attributes: list[str] = field(default_factory=list)
+
+    @classmethod
+    def knowledge(cls, id: str, subject: str, direction: str, question: str,
+                  answers: Iterable[str], attributes: Iterable[str] = ()) -> QA:
+        """A knowledge question; its prompt is always the suite's QA prompt around it."""
+        return cls(id=id, subject=subject, direction=direction, question=question,
+                   prompt=qa_prompt(question), answers=list(answers), attributes=list(attributes))
 
 
 def to_json(record: object) -> dict:

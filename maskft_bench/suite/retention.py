@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import random
 
-from . import templates as T
 from .pools import load_capitals
 from .records import QA
 from .seeding import stream
@@ -69,8 +68,5 @@ def generate(seed: int) -> list[QA]:
     ]
     pairs += [(q, (a,)) for q, a in _arithmetic(rng, N_ARITHMETIC)]
     pairs += list(COMMON_FACTS)
-    return [
-        QA(id=f"retention-{i:04d}", subject=f"retention-{i:04d}", direction="forward",
-           question=q, prompt=T.qa_prompt(q), answers=list(answers))
-        for i, (q, answers) in enumerate(pairs)
-    ]
+    return [QA.knowledge(f"retention-{i:04d}", f"retention-{i:04d}", "forward", q, answers)
+            for i, (q, answers) in enumerate(pairs)]

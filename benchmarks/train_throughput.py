@@ -1,0 +1,84 @@
+"""Training throughput of each method through the real trainer (`maskft-bench train`'s engine).
+
+    python benchmarks/train_throughput.py [--shapes smollm2-135m llama-3.2-1b] \
+        [--methods standard masked] [--steps 8] [--batch-size 16] [--max-length 512]
+
+Model shapes are built from their configs with random weights (throughput does not depend
+on the values), with the default model's tokenizer. Prints tokens/s (non-padding tokens,
+median over logging intervals after the first) and, on a GPU, MFU against the card's bf16
+dense peak (989 TFLOP/s for an H100 SXM; set --peak-tflops for other cards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from maskft_bench.models import default_model_dir
+from maskft_bench.training.config import load_config
+from maskft_bench.training.engine import train
+
+SHAPES = {
+    "smollm2-135m": None,  # the default model's own config
+    "llama-3.2-1b": dict(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
+                         num_attention_heads=32, num_key_value_heads=8, head_dim=64),
+}
+
+
+def random_model(shape: str, directory: Path) -> tuple[Path, int]:
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
+
+    source = default_model_dir()
+    config = AutoConfig.from_pretrained(source)
+    for key, value in (SHAPES[shape] or {}).items():
+        setattr(config, key, value)
+    model = AutoModelForCausalLM.from_config(config)
+    model.save_pretrained(directory)
+    AutoTokenizer.from_pretrained(source).save_pretrained(directory)
+    return directory, model.num_parameters(exclude_embeddings=True)
+
+
+def measure(model_dir: Path, method: str, args: argparse.Namespace, out: Path) -> float:
+    config = load_config(None, {
+        "method": method, "model": str(model_dir), "max_steps": args.steps,
+        "batch_size": args.batch_size, "max_length": args.max_length, "val_items": 0,
+        "save_every": 10**9, "logging_steps": 1, "learning_rate": 1e-5})
+    train(config, out)
+    rates = [r["tokens_per_second"] for r in map(json.loads, (out / "metrics.jsonl").open())
+             if "tokens_per_second" in r and "loss" in r]
+    return statistics.median(rates[1:] or rates)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--shapes", nargs="+", default=["smollm2-135m"], choices=sorted(SHAPES))
+    parser.add_argument("--methods", nargs="+", default=["standard", "masked"])
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--max-length", type=int, default=512)
+    parser.add_argument("--peak-tflops", type=float, default=989.0)
+    args = parser.parse_args()
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
+    print(f"device: {gpu or 'cpu'}; {args.steps} steps, batch {args.batch_size}, "
+          f"max_length {args.max_length}, bf16 autocast\n")
+    print("| shape | method | tokens/s | MFU |\n|---|---|---:|---:|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for shape in args.shapes:
+            model_dir, params = random_model(shape, Path(tmp) / shape)
+            for method in args.methods:
+                start = time.perf_counter()
+                rate = measure(model_dir, method, args, Path(tmp) / f"{shape}-{method}")
+                mfu = f"{6 * params * rate / (args.peak_tflops * 1e12):.1%}" if gpu else "n/a"
+                print(f"| {shape} | {method} | {rate:,.0f} | {mfu} |  "
+                      f"<!-- {time.perf_counter() - start:.0f} s -->", flush=True)
+
+
+if __name__ == "__main__":
+    main()
