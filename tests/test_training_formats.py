@@ -145,3 +145,18 @@ def test_linear_schedule_moves_from_heavy_to_light():
     assert ratio.draw(rng, 0.0) == pytest.approx(0.9)
     assert ratio.draw(rng, 1.0) == pytest.approx(0.1)
     assert MaskRatio(0.5, 0.5, "fixed").draw(rng, 0.3) == 0.5
+
+
+def test_chat_methods_need_a_chat_template_but_pretrain_does_not(tokenizer):
+    from copy import deepcopy
+
+    from maskft_bench.training.formats import FormatError
+
+    plain = deepcopy(tokenizer)
+    plain.chat_template = None
+    fmt = Formatter(plain)
+    example = fmt.pretrain(DOC)
+    assert example.input_ids[0] == plain.bos_token_id and example.input_ids[-1] == plain.eos_token_id
+    assert example.labels[0] == IGNORE and example.labels[1:] == example.input_ids[1:]
+    with pytest.raises(FormatError, match="no chat template"):
+        fmt.masked(DOC)

@@ -191,12 +191,11 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
         checkpoint = get_last_checkpoint(str(out)) if out.is_dir() else None
     path, tokenizer, model = _load(config)
     try:
-        formatter = Formatter(tokenizer)
         mask_id = (choose_mask_token(tokenizer, config.mask_token)
                    if config.method in ("masked", "masked_sft") else None)
+        corpus = build_corpus(config, Formatter(tokenizer))
     except FormatError as err:
         raise TrainError(str(err)) from err
-    corpus = build_corpus(config, formatter)
     collator = MaskingCollator(pad_id=tokenizer.pad_token_id, mask_id=mask_id,
                                ratio=MaskRatio(config.mask_low, config.mask_high,
                                                config.mask_schedule),

@@ -84,7 +84,14 @@ class Formatter:
 
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
-        self.pieces = ChatPieces.from_tokenizer(tokenizer)
+        self._pieces: ChatPieces | None = None
+
+    @property
+    def pieces(self) -> ChatPieces:
+        """Split from the chat template on first use, so `pretrain` works without a template."""
+        if self._pieces is None:
+            self._pieces = ChatPieces.from_tokenizer(self.tokenizer)
+        return self._pieces
 
     def ids(self, text: str) -> list[int]:
         return self.tokenizer(text, add_special_tokens=False)["input_ids"]
