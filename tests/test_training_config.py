@@ -95,3 +95,28 @@ def test_math_methods_read_the_train_split(small_suite, formatter):
     knowledge = load_config(None, {"method": "masked", "data": str(small_suite), "val_items": 8})
     files = {i["val_file"] for i in validation_items(knowledge)}
     assert files == {f"{s}/qa_{d}_val" for s in ("bio", "namedesc") for d in ("forward", "reverse")}
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--method", "masked", "--set", "seed"], "--set 'seed': expected KEY=VALUE"),
+    (["--method", "masked", "--set", "colour=red"], "unknown setting 'colour'"),
+    (["--method", "diffusion"], "invalid choice: 'diffusion'"),
+    (["--config", "/nonexistent.yaml"], "--config /nonexistent.yaml"),
+])
+def test_train_cli_rejects_bad_input_before_loading_anything(tmp_path, capsys, args, message):
+    from maskft_bench.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main(["train", "--out", str(tmp_path / "run"), *args]))
+    assert exited.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "run").exists()
+
+
+def test_train_refuses_a_foreign_non_empty_directory(tmp_path):
+    from maskft_bench.training.engine import TrainError, prepare_output
+
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(TrainError, match="holds no maskft-bench run"):
+        prepare_output(tmp_path, TrainConfig("masked"), resume=False, overwrite=False)
+    assert (tmp_path / "notes.txt").read_text() == "mine"
