@@ -12,8 +12,10 @@ dense peak (989 TFLOP/s for an H100 SXM; set --peak-tflops for other cards).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -49,7 +51,8 @@ def measure(model_dir: Path, method: str, args: argparse.Namespace, out: Path) -
         "method": method, "model": str(model_dir), "max_steps": args.steps,
         "batch_size": args.batch_size, "max_length": args.max_length, "val_items": 0,
         "save_every": 10**9, "logging_steps": 1, "learning_rate": 1e-5})
-    train(config, out)
+    with contextlib.redirect_stdout(sys.stderr):  # the trainer's log lines; stdout is the table
+        train(config, out)
     rates = [r["tokens_per_second"] for r in map(json.loads, (out / "metrics.jsonl").open())
              if "tokens_per_second" in r and "loss" in r]
     return statistics.median(rates[1:] or rates)
@@ -68,7 +71,7 @@ def main() -> None:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     print(f"device: {gpu or 'cpu'}; {args.steps} steps, batch {args.batch_size}, "
           f"max_length {args.max_length}, bf16 autocast\n")
-    print("| shape | method | tokens/s | MFU |\n|---|---|---:|---:|")
+    print("| shape | method | tokens/s | MFU | wall s |\n|---|---|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shapes:
             model_dir, params = random_model(shape, Path(tmp) / shape)
@@ -76,8 +79,8 @@ def main() -> None:
                 start = time.perf_counter()
                 rate = measure(model_dir, method, args, Path(tmp) / f"{shape}-{method}")
                 mfu = f"{6 * params * rate / (args.peak_tflops * 1e12):.1%}" if gpu else "n/a"
-                print(f"| {shape} | {method} | {rate:,.0f} | {mfu} |  "
-                      f"<!-- {time.perf_counter() - start:.0f} s -->", flush=True)
+                print(f"| {shape} | {method} | {rate:,.0f} | {mfu} | "
+                      f"{time.perf_counter() - start:.0f} |", flush=True)
 
 
 if __name__ == "__main__":
