@@ -69,8 +69,9 @@ def test_baseline_from_another_suite_version_is_refused(tmp_path):
         S.load_baseline_retention(tmp_path, "1.1.0", None)
 
 
-def test_hub_ids_pass_through():
-    info = check_model("meta-llama/Llama-3.2-1B-Instruct", chat_template=True)
+@pytest.mark.parametrize("hub_id", ["meta-llama/Llama-3.2-1B-Instruct", "gpt2"])
+def test_hub_ids_pass_through(hub_id):
+    info = check_model(hub_id, chat_template=True)
     assert not info.local and info.content_sha256 is None
 
 

@@ -1,6 +1,6 @@
 """Fail fast, before an engine starts, on a model path that cannot be scored.
 
-A hub id (no such local path, "org/name" form) is passed through to the backend untouched.
+A hub id ("gpt2", "org/name"; nothing of that name on disk) goes to the backend untouched.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ class ModelInfo:
 
 
 def _looks_like_path(name: str) -> bool:
-    return name.startswith(("/", ".", "~")) or Path(name).exists() or name.count("/") != 1
+    """Hub ids are "name" or "org/name"; anything else, or anything on disk, is a path."""
+    return name.startswith(("/", ".", "~")) or Path(name).exists() or name.count("/") > 1
 
 
 def _content_hash(directory: Path) -> str:
