@@ -102,3 +102,11 @@ def test_two_process_ddp_on_cpu(tiny_suite, tmp_path):
     # Two processes x batch 2 x 2 steps = 8 sequences of the 4 documents.
     state = json.loads((out / "maskft-run.json").read_text())
     assert state["train_examples"] == 4
+
+
+def test_nan_loss_stops_and_names_the_last_good_checkpoint(tiny_suite, tmp_path):
+    out = tmp_path / "diverges"
+    with pytest.raises(TrainError, match="loss became NaN at step") as error:
+        train(config(tiny_suite, learning_rate=1e6, max_steps=8, save_every=100, val_items=0), out)
+    assert "last good checkpoint is none" in str(error.value)
+    assert not (out / "final").exists()

@@ -14,6 +14,7 @@ optimizer steps and estimated training FLOPs, so runs compare at equal compute.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import shutil
@@ -110,8 +111,8 @@ class RunCallback(TrainerCallback):
             logs["tokens_per_second"] = round((tokens - self._clock[1]) / (now - self._clock[0]), 1)
         self._clock = (now, tokens)
         self._log(state, {"step": state.global_step, "tokens_seen": tokens, **logs})
-        loss = logs.get("loss")
-        if loss is not None and not math.isfinite(loss):
+        watched = [logs[k] for k in ("loss", "grad_norm") if isinstance(logs.get(k), int | float)]
+        if any(not math.isfinite(v) for v in watched):
             self.nan_step = state.global_step
             control.should_training_stop = True
             control.should_save = False
@@ -180,8 +181,10 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
         adam_beta2=config.adam_beta2, max_grad_norm=config.max_grad_norm,
         num_train_epochs=config.epochs, max_steps=config.max_steps, bf16=config.bf16,
         use_cpu=not torch.cuda.is_available(), logging_steps=config.logging_steps,
-        save_steps=config.save_every, save_total_limit=2, seed=config.seed, report_to="none",
+        save_steps=config.save_every, save_total_limit=2, seed=config.seed,
+        report_to=["tensorboard"] if importlib.util.find_spec("tensorboard") else "none",
         remove_unused_columns=False, include_num_input_tokens_seen="non_padding",
+        logging_nan_inf_filter=False,  # Trainer would otherwise hide a NaN loss from the logs
     )
     # Under torchrun only the main process claims, clears or records the run directory;
     # the others wait for it and then find the same checkpoints.
@@ -216,7 +219,8 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     state = trainer.state
     if callback.nan_step is not None:
         last = get_last_checkpoint(str(out))
-        raise TrainError(f"loss became NaN at step {callback.nan_step}; stopped. The last good "
+        raise TrainError(f"loss became NaN at step {callback.nan_step} (loss or gradient norm not "
+                         f"finite); stopped. The last good "
                          f"checkpoint is {last or 'none (lower the learning rate)'}")
     final = callback._meta(state, best_val_accuracy=callback.best if callback.best >= 0 else None)
     if state.is_world_process_zero:
