@@ -160,3 +160,10 @@ def test_chat_methods_need_a_chat_template_but_pretrain_does_not(tokenizer):
     assert example.labels[0] == IGNORE and example.labels[1:] == example.input_ids[1:]
     with pytest.raises(FormatError, match="no chat template"):
         fmt.masked(DOC)
+
+
+def test_collator_takes_the_mappings_the_dataset_yields(fmt, mask_id):
+    example = fmt.masked(DOC)
+    as_example, _ = collate([example], mask_id, seed=9)
+    as_mapping, _ = collate([vars(example)], mask_id, seed=9)
+    assert all(torch.equal(as_example[k], as_mapping[k]) for k in as_example)

@@ -13,6 +13,7 @@ masked twice, differently.
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import torch
@@ -69,7 +70,8 @@ class MaskingCollator:
                     labels[target] = example.input_ids[target]
         return ids, labels
 
-    def __call__(self, examples: list[Example]) -> dict[str, torch.Tensor]:
+    def __call__(self, examples: list[Example | Mapping]) -> dict[str, torch.Tensor]:
+        examples = [e if isinstance(e, Example) else Example(**e) for e in examples]
         masking = any(e.maskable for e in examples)
         if masking and self.mask_id is None:
             raise ValueError("examples have maskable positions but the collator has no mask_id")

@@ -42,6 +42,8 @@ class TrainConfig:
     batch_size (int, defaults to 64): sequences per optimizer step per device (with grad_accum).
     grad_accum (int, defaults to 1): micro-batches per optimizer step.
     max_length (int, defaults to 512): longer examples are truncated, with a warning.
+    group_by_length (bool, defaults to True): batches of similar lengths (less padding); the
+        order within and across such groups stays random.
     warmup_ratio (float, defaults to 0.02), weight_decay (0.1), adam_beta1 (0.9),
         adam_beta2 (0.95), max_grad_norm (1.0): the paper's optimiser.
     bf16 (bool, defaults to True): bf16 autocast; also on CPU, where it is ~3x faster.
@@ -70,6 +72,7 @@ class TrainConfig:
     batch_size: int = 64
     grad_accum: int = 1
     max_length: int = 512
+    group_by_length: bool = True
     warmup_ratio: float = 0.02
     weight_decay: float = 0.1
     adam_beta1: float = 0.9

@@ -43,14 +43,16 @@ class TrainError(RuntimeError):
 
 
 class ExampleDataset(Dataset):
+    """Items are mappings so that Trainer's length-grouped sampler can read their input_ids."""
+
     def __init__(self, examples: list[Example]):
         self.examples = examples
 
     def __len__(self) -> int:
         return len(self.examples)
 
-    def __getitem__(self, index: int) -> Example:
-        return self.examples[index]
+    def __getitem__(self, index: int) -> dict:
+        return vars(self.examples[index])
 
 
 def _write_json(path: Path, data: dict) -> None:
@@ -185,6 +187,7 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
         report_to=["tensorboard"] if importlib.util.find_spec("tensorboard") else "none",
         remove_unused_columns=False, include_num_input_tokens_seen="non_padding",
         logging_nan_inf_filter=False,  # Trainer would otherwise hide a NaN loss from the logs
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
     )
     # Under torchrun only the main process claims, clears or records the run directory;
     # the others wait for it and then find the same checkpoints.
