@@ -64,6 +64,7 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_score(sub: argparse._SubParsersAction) -> None:
+    from .scoring.backends import BACKENDS
     from .scoring.run import ScoreOptions
 
     d = ScoreOptions(model="", out=Path())
@@ -78,7 +79,7 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--model", required=True, help="model directory or hub id")
     p.add_argument("--out", type=Path, required=True, help="new or empty output directory")
-    p.add_argument("--backend", choices=("auto", "vllm", "hf"), default=d.backend,
+    p.add_argument("--backend", choices=BACKENDS, default=d.backend,
                    help="auto: vllm when importable and a GPU is present, else hf "
                    "(default: %(default)s)")
     p.add_argument("--tasks", default=None,
