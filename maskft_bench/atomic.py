@@ -7,6 +7,7 @@ kill never leaves something that looks complete but is not.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -42,3 +43,9 @@ def staged_directory(target: Path) -> Iterator[Path]:
 def _remove_made(missing: list[Path]) -> None:
     if missing:  # the outermost directory that did not exist before; it holds the rest
         shutil.rmtree(missing[-1], ignore_errors=True)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex SHA-256 of a file, read in blocks (model weights are hundreds of MB)."""
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()

@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..atomic import sha256_file
 from .errors import ScoreError
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt")
@@ -31,11 +32,7 @@ def _content_hash(directory: Path) -> str:
     """Hash of (relative path, file hash) for every file: identifies the exact weights scored."""
     outer = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-        inner = hashlib.sha256()
-        with path.open("rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                inner.update(block)
-        outer.update(f"{path.relative_to(directory).as_posix()}\0{inner.hexdigest()}\n".encode())
+        outer.update(f"{path.relative_to(directory).as_posix()}\0{sha256_file(path)}\n".encode())
     return outer.hexdigest()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jsonlines
 
-from ..atomic import staged_directory
+from ..atomic import sha256_file, staged_directory
 from ..metrics import METRICS
 from . import SUITE_VERSION
 from .errors import SuiteError
@@ -121,10 +121,6 @@ __all__ = ["load", "process_results"]
 INIT_PY = '"""A maskft-bench suite: lm-eval reads the YAML files in this directory."""\n'
 
 
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _write_jsonl(path: Path, records: Iterable[object]) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     n = 0
@@ -175,7 +171,7 @@ def _write(stage: Path, files: dict[str, list], manifest: dict, command: str, re
     (stage / "__init__.py").write_text(INIT_PY)
     (stage / "README.md").write_text(readme)
     hashes = {
-        p.relative_to(stage).as_posix(): sha256(p)
+        p.relative_to(stage).as_posix(): sha256_file(p)
         for p in sorted(stage.rglob("*")) if p.is_file()
     }
     manifest = {
