@@ -62,6 +62,7 @@ def test_hf_summary_matches_lm_evals_results(hf_run):
     assert summary["model"]["content_sha256"] and summary["limit"] == LIMIT
     assert summary["tokens_generated"] > 0
     assert set(summary["task_hashes"]) == set(summary["tasks"])
+    assert summary["suite_options"]["seed"] == 0 and summary["suite_options"]["gsm8k"] is None
     assert "maskft_retention" in summary["tasks"]
 
 

@@ -4,6 +4,7 @@ Output directory:
   lm_eval/<model>/results_<time>.json    lm-eval's own results file
   lm_eval/<model>/samples_<task>_<time>.jsonl   lm-eval's per-sample logs
   summary.json                           headline scores and everything needed to trust them
+                                         (the suite's generation options included)
 """
 
 from __future__ import annotations
@@ -181,6 +182,7 @@ def score(options: ScoreOptions) -> dict:
             "maskft_bench_version": __version__,
             "suite_version": manifest["suite_version"],
             "suite": str(suite),
+            "suite_options": manifest["options"],  # lets the leaderboard regenerate the suite
             "task_hashes": {t: manifest["tasks"][t]["sha256"] for t in rows if t in manifest["tasks"]},
             "model": {**asdict(model), "revision": options.revision},
             "backend": backend.name,
