@@ -1,0 +1,54 @@
+"""`maskft-bench leaderboard build`: README.md and index.html from the accepted submissions.
+
+The output is a pure function of the submission files (no build time, stable order), so CI
+can rebuild it and compare bytes with what is committed.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .archive import write_atomic
+from .errors import LeaderboardError
+from .render_html import render_html
+from .render_markdown import render_markdown
+from .table import by_suite
+from .validation import validate_submissions
+
+# The page's JavaScript libraries live in the repository (leaderboard/vendor/), not the package.
+VENDOR_DIR = Path(__file__).resolve().parents[2] / "leaderboard" / "vendor"
+
+
+def submission_files(submissions_dir: Path) -> list[Path]:
+    """Every entry of the directory, sorted: anything that is not a submission gets rejected."""
+    if not submissions_dir.is_dir():
+        raise LeaderboardError(f"{submissions_dir}: not a directory of submissions")
+    return sorted(submissions_dir.iterdir())
+
+
+def _vendor(out_dir: Path) -> None:
+    if not VENDOR_DIR.is_dir():
+        raise LeaderboardError(f"{VENDOR_DIR} is missing: build from a clone of the repository")
+    target = out_dir / "vendor"
+    if target.resolve() != VENDOR_DIR:
+        shutil.copytree(VENDOR_DIR, target, dirs_exist_ok=True)
+
+
+def build_leaderboard(submissions_dir: Path, out_dir: Path) -> list[Path]:
+    """Validate every submission, then write README.md and index.html (plus vendor/ when
+    `out_dir` is not the repository's leaderboard/); refuses if any file is rejected."""
+    verdicts = validate_submissions(submission_files(Path(submissions_dir)))
+    rejected = [v for v in verdicts if not v.accepted]
+    if rejected:
+        raise LeaderboardError(f"refusing to build: {len(rejected)} rejected submission(s), "
+                               f"first: {rejected[0].line()}")
+    groups = by_suite(v.entry for v in verdicts)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _vendor(out_dir)
+    written = []
+    for name, text in (("README.md", render_markdown(groups)), ("index.html", render_html(groups))):
+        write_atomic(out_dir / name, text.encode())
+        written.append(out_dir / name)
+    return written

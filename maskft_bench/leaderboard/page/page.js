@@ -1,0 +1,172 @@
+// The leaderboard page: a Tabulator table and two Chart.js plots over the embedded entries.
+// Every submitted string reaches the DOM through textContent or new Option(text), never as HTML.
+(function () {
+  "use strict";
+
+  const data = JSON.parse(document.getElementById("leaderboard-data").textContent);
+  const colours = data.methods;
+  const byId = (id) => document.getElementById(id);
+
+  function span(text, className) {
+    const el = document.createElement("span");
+    el.textContent = text;
+    if (className) el.className = className;
+    return el;
+  }
+
+  const score = (v) => (v === null || v === undefined ? "–" : v.toFixed(3));
+  const count = (v) => (v === null || v === undefined ? "–" : v.toLocaleString("en-US"));
+  const flops = (v) => (v === null || v === undefined ? "–" : v === 0 ? "0" : v.toExponential(2));
+
+  // Tabulator formatters: each returns a DOM node, so Tabulator never parses HTML.
+  const asText = (format) => (cell) => span(format(cell.getValue()));
+  function methodCell(cell) {
+    const wrap = span("", "method");
+    const dot = span("", "swatch");
+    dot.style.backgroundColor = colours[cell.getValue()] || "#9ca3af";
+    wrap.append(dot, span(cell.getValue()));
+    return wrap;
+  }
+  function aggregateCell(cell) {
+    const row = cell.getRow().getData();
+    const wrap = span(score(row.aggregate));
+    if (row.aggregate_stderr !== null) wrap.append(span(" ± " + score(row.aggregate_stderr), "stderr"));
+    return wrap;
+  }
+
+  const number = { sorter: "number", hozAlign: "right", headerHozAlign: "right", minWidth: 70 };
+  const table = new Tabulator("#table", {
+    data: data.entries,
+    index: "id",
+    layout: "fitColumns",
+    renderVertical: "basic",
+    placeholder: "No entries match these filters.",
+    initialSort: [{ column: "aggregate", dir: "desc" }],
+    columns: [
+      { title: "Rank", field: "rank", ...number, formatter: asText(String), minWidth: 62, widthGrow: 0.5 },
+      { title: "Model", field: "model_name", formatter: asText(String), minWidth: 160, widthGrow: 2.5 },
+      { title: "Method", field: "method", formatter: methodCell, minWidth: 110 },
+      { title: "Base model", field: "base_model", formatter: asText(String), minWidth: 140, widthGrow: 2 },
+      { title: "Forward", field: "forward", ...number, formatter: asText(score) },
+      { title: "Reverse", field: "reverse", ...number, formatter: asText(score) },
+      { title: "Math", field: "math", ...number, formatter: asText(score) },
+      { title: "Aggregate", field: "aggregate", ...number, formatter: aggregateCell, minWidth: 120,
+        cssClass: "score-aggregate" },
+      { title: "Retention", field: "retention", ...number, formatter: asText(score) },
+      { title: "Training tokens", field: "training_tokens", ...number, formatter: asText(count), minWidth: 90 },
+      { title: "Training FLOPs", field: "training_flops", ...number, formatter: asText(flops), minWidth: 90 },
+      { title: "Paraphrases", field: "paraphrases", ...number, formatter: asText(count) },
+      { title: "Date", field: "date", formatter: asText(String), minWidth: 100 },
+      { title: "Notes", field: "notes", formatter: asText(String), headerSort: false, minWidth: 120,
+        widthGrow: 2 },
+    ],
+  });
+
+  const suiteSelect = byId("filter-suite");
+  const baseSelect = byId("filter-base");
+  const methodSelect = byId("filter-method");
+
+  function fill(select, values, allLabel) {
+    const keep = select.value;
+    select.replaceChildren();
+    if (allLabel) select.add(new Option(allLabel, ""));
+    for (const value of values) select.add(new Option(value, value));
+    if ([...select.options].some((o) => o.value === keep)) select.value = keep;
+  }
+  const distinct = (entries, key) => [...new Set(entries.map((e) => e[key]))].sort();
+
+  function visible() {
+    return data.entries.filter((e) =>
+      e.suite === suiteSelect.value &&
+      (!baseSelect.value || e.base_model === baseSelect.value) &&
+      (!methodSelect.value || e.method === methodSelect.value));
+  }
+
+  // Plots: one dataset per method, in the method's colour.
+  function perMethod(entries, point) {
+    return distinct(entries, "method").map((method) => ({
+      label: method,
+      data: entries.filter((e) => e.method === method).map(point),
+      backgroundColor: colours[method],
+      borderColor: colours[method],
+      pointRadius: 6,
+      pointHoverRadius: 8,
+    }));
+  }
+  const tooltip = (describe) => ({
+    callbacks: { label: (ctx) => ctx.raw.entry ? describe(ctx.raw.entry) : ctx.dataset.label },
+  });
+  const axis = (title, extra) => ({ title: { display: true, text: title }, ...extra });
+
+  const direction = new Chart(byId("plot-direction"), {
+    type: "scatter",
+    data: { datasets: [] },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      scales: { x: axis("forward", { min: 0, max: 1 }), y: axis("reverse", { min: 0, max: 1 }) },
+      plugins: { tooltip: tooltip((e) => `${e.model_name} (${e.method}): forward ${score(e.forward)}, reverse ${score(e.reverse)}`) },
+    },
+  });
+  const compute = new Chart(byId("plot-compute"), {
+    type: "scatter",
+    data: { datasets: [] },
+    options: {
+      animation: false,
+      maintainAspectRatio: false,
+      scales: { x: axis("training FLOPs", { type: "logarithmic" }),
+                y: axis("aggregate accuracy", { min: 0, max: 1 }) },
+      plugins: { tooltip: tooltip((e) => `${e.model_name} (${e.method}): aggregate ${score(e.aggregate)}, ${flops(e.training_flops)} FLOPs`) },
+    },
+  });
+
+  function updatePlots(entries) {
+    direction.data.datasets = [
+      ...perMethod(entries, (e) => ({ x: e.forward, y: e.reverse, entry: e })),
+      { type: "line", label: "reverse = forward", data: [{ x: 0, y: 0 }, { x: 1, y: 1 }],
+        borderColor: "#9ca3af", borderDash: [5, 5], borderWidth: 1, pointRadius: 0 },
+    ];
+    direction.update();
+
+    const trained = entries.filter((e) => e.training_flops > 0);
+    const untrained = entries.filter((e) => e.training_flops === 0);
+    const unknown = entries.length - trained.length - untrained.length;
+    const xs = trained.map((e) => e.training_flops);
+    const [lo, hi] = [Math.min(...xs) / 2, Math.max(...xs) * 2];
+    compute.data.datasets = [
+      ...perMethod(trained, (e) => ({ x: e.training_flops, y: e.aggregate, entry: e })),
+      ...untrained.map((e) => ({
+        type: "line", label: `${e.model_name} (untrained)`,
+        data: [{ x: lo, y: e.aggregate, entry: e }, { x: hi, y: e.aggregate, entry: e }],
+        borderColor: colours[e.method], borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0,
+      })),
+    ];
+    byId("plot-compute").parentElement.hidden = trained.length === 0;
+    compute.update();
+    const notes = [];
+    if (trained.length === 0) {
+      notes.push("No fine-tuned entry with reported training compute matches these filters yet.");
+      for (const e of untrained) notes.push(`Untrained: ${e.model_name}, aggregate ${score(e.aggregate)}.`);
+    }
+    if (unknown > 0) notes.push(`${unknown} ${unknown === 1 ? "entry reports" : "entries report"} no training compute and ${unknown === 1 ? "is" : "are"} not shown.`);
+    byId("compute-note").textContent = notes.join(" ");
+  }
+
+  function update() {
+    const suite = data.suites.find((s) => s.label === suiteSelect.value);
+    const inSuite = data.entries.filter((e) => e.suite === suiteSelect.value);
+    fill(baseSelect, distinct(inSuite, "base_model"), "All");
+    fill(methodSelect, distinct(inSuite, "method"), "All");
+    const entries = visible();
+    const ids = new Set(entries.map((e) => e.id));
+    table.setFilter((row) => ids.has(row.id));
+    byId("suite-command").textContent = suite ? suite.command : "";
+    byId("count").textContent = `${entries.length} of ${inSuite.length} entries`;
+    updatePlots(entries);
+  }
+
+  fill(suiteSelect, data.suites.map((s) => s.label));
+  byId("empty").hidden = data.entries.length > 0;
+  for (const select of [suiteSelect, baseSelect, methodSelect]) select.addEventListener("change", update);
+  table.on("tableBuilt", update);
+})();
