@@ -11,6 +11,8 @@ from pathlib import Path
 from . import __version__
 
 EXIT_USAGE = 2
+EXIT_REJECTED = 1  # `leaderboard validate`: the command worked, a submission did not pass
+SUBMISSIONS = Path("leaderboard/submissions")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -144,6 +146,77 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="delete what --out holds and start over")
 
 
+def _add_submit(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "submit",
+        help="pack a score directory into one leaderboard submission file",
+        description="Write <id>.json.gz into --out: the metadata below, summary.json, lm-eval's "
+        "results and every per-sample log, compressed. The file is checked with the "
+        "leaderboard's rules first, so a limited run (--limit), a suite this project does not "
+        "ship or a duplicate is refused here already.",
+    )
+    p.add_argument("--results", type=Path, required=True,
+                   help="output directory of `maskft-bench score` (test split, no --limit)")
+    p.add_argument("--method", required=True,
+                   help="training method: standard, paraphrase, masked, ... or base (untrained)")
+    p.add_argument("--base-model", required=True,
+                   help="the model fine-tuning started from, without an organisation prefix")
+    p.add_argument("--model-name", default=None,
+                   help="display name (default: the last part of the scored model's path)")
+    p.add_argument("--training-tokens", type=_integer, default=None, help="tokens trained on")
+    p.add_argument("--training-flops", type=float, default=None, help="training FLOPs")
+    p.add_argument("--paraphrases", type=_integer, default=None,
+                   help="paraphrases per document used in training")
+    p.add_argument("--notes", default="", help="free text shown on the leaderboard")
+    p.add_argument("--recipe", default=None, help="training recipe, e.g. train/cpu-demo.yaml")
+    p.add_argument("--seed", type=_integer, default=None, help="training seed")
+    p.add_argument("--suite", type=Path, default=None,
+                   help="the suite the model was scored on, if summary.json predates "
+                   "suite_options (default: the shipped suite)")
+    p.add_argument("--baseline", type=Path, default=None,
+                   help="the base model's score directory, if retention was measured and it "
+                   "moved since")
+    p.add_argument("--out", type=Path, default=SUBMISSIONS,
+                   help="submissions directory (default: %(default)s)")
+
+
+def _add_leaderboard(sub: argparse._SubParsersAction) -> None:
+    from .leaderboard import RULES
+
+    p = sub.add_parser("leaderboard", help="validate submissions; render the leaderboard")
+    actions = p.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    validate = actions.add_parser(
+        "validate", help="check submission files against the leaderboard's rules",
+        description=f"Rules, in order: {', '.join(RULES)}. Prints one line per file; exit "
+        f"code {EXIT_REJECTED} if any file is rejected.")
+    validate.add_argument("files", nargs="*", type=Path,
+                          help="submission files (default: every file in --submissions)")
+    validate.add_argument("--submissions", type=Path, default=SUBMISSIONS,
+                          help="the accepted submissions, for duplicates (default: %(default)s)")
+    build = actions.add_parser(
+        "build", help="write README.md and index.html from the submissions",
+        description="Validates every submission (and refuses to build if one is rejected), then "
+        "writes the markdown tables and the static page.")
+    build.add_argument("--submissions", type=Path, default=SUBMISSIONS,
+                       help="default: %(default)s")
+    build.add_argument("--out", type=Path, default=SUBMISSIONS.parent, help="default: %(default)s")
+
+
+def _validate(files: list[Path], submissions: Path) -> int:
+    from .leaderboard import validate_submissions
+    from .leaderboard.build import submission_files
+
+    on_board = submission_files(submissions) if submissions.is_dir() else []
+    given = {f.resolve() for f in files}
+    verdicts = validate_submissions(
+        files or on_board, against=[p for p in on_board if p.resolve() not in given] if files else [])
+    for verdict in verdicts:
+        print(verdict.line())
+    if not verdicts:
+        print(f"no submissions in {submissions}")
+    return EXIT_REJECTED if any(not v.accepted for v in verdicts) else 0
+
+
 def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="maskft-bench",
@@ -154,6 +227,8 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_generate(sub)
     _add_score(sub)
     _add_train(sub)
+    _add_submit(sub)
+    _add_leaderboard(sub)
     sub.add_parser("tasks-dir", help="print the directory of the shipped suite (for "
                    "lm_eval --include_path)")
     tasks = sub.add_parser("tasks", help="register the shipped suite with the installed lm-eval")
@@ -172,7 +247,7 @@ def _build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _run(args: argparse.Namespace) -> None:
+def _run(args: argparse.Namespace) -> int | None:
     if args.command == "generate":
         from .suite.generate import SuiteOptions, generate_suite
 
@@ -214,6 +289,22 @@ def _run(args: argparse.Namespace) -> None:
         print(json.dumps({k: meta[k] for k in ("method", "optimizer_steps", "tokens_seen",
                                                 "training_flops", "best_val_accuracy")}))
         print(args.out / "final")
+    elif args.command == "submit":
+        from .leaderboard import SubmissionMeta, create_submission
+
+        meta = SubmissionMeta(
+            method=args.method, base_model=args.base_model, training_tokens=args.training_tokens,
+            training_flops=args.training_flops, paraphrases=args.paraphrases, notes=args.notes,
+            model_name=args.model_name, recipe=args.recipe, seed=args.seed, suite_dir=args.suite,
+        )
+        print(create_submission(args.results, args.out, meta, baseline_dir=args.baseline))
+    elif args.command == "leaderboard" and args.action == "validate":
+        return _validate(args.files, args.submissions)
+    elif args.command == "leaderboard":
+        from .leaderboard import build_leaderboard
+
+        for path in build_leaderboard(args.submissions, args.out):
+            print(path)
     elif args.command == "tasks-dir":
         from .tasks_registry import tasks_dir
 
@@ -235,6 +326,7 @@ def _run(args: argparse.Namespace) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
+    from .leaderboard.errors import LeaderboardError
     from .models import ModelError
     from .scoring.errors import ScoreError
     from .suite.errors import SuiteError
@@ -244,15 +336,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .training.engine import TrainError
 
     try:
-        _run(args)
+        status = _run(args)
     except (SuiteError, RegistryError, ModelError, ScoreError, ConfigError, DataError,
-            TrainError) as err:
+            TrainError, LeaderboardError) as err:
         print(f"maskft-bench {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("maskft-bench: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130
-    return 0
+    return status or 0
 
 
 if __name__ == "__main__":
