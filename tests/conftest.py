@@ -1,3 +1,4 @@
+import copy
 import json
 from pathlib import Path
 
@@ -27,3 +28,19 @@ def small_suite(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def manifest(small_suite) -> dict:
     return json.loads((small_suite / "manifest.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def seed_document() -> dict:
+    """The committed seed submission (the default model before fine-tuning), parsed once."""
+    from leaderboard_support import SEED
+
+    from maskft_bench.leaderboard.archive import read_submission
+
+    return read_submission(SEED)
+
+
+@pytest.fixture
+def document(seed_document) -> dict:
+    """A private copy of the seed submission for a test to change."""
+    return copy.deepcopy(seed_document)

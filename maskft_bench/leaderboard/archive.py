@@ -77,6 +77,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are files to commit and serve
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
