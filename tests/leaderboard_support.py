@@ -86,3 +86,19 @@ def score_dir(document: dict, out: Path, *, suite_options: bool = True) -> Path:
         summary["files"]["samples"][task] = rel
     (out / "summary.json").write_text(json.dumps(summary))
     return out
+
+
+def document_for_suite(template: dict, suite: Path, answer: str = "I do not know") -> dict:
+    """A submission scored on another generated suite: its questions, one fixed answer each."""
+    manifest = json.loads((suite / "manifest.json").read_text())
+    doc = copy.deepcopy(template)
+    doc["summary"]["suite_options"] = manifest["options"]
+    for task in doc["samples"]:
+        info = manifest["tasks"][task]
+        lines = (suite / info["data_file"]).read_text().splitlines()
+        doc["samples"][task] = [{"doc_id": i, "doc": json.loads(line), "resps": [[answer]],
+                                 "filtered_resps": [answer]} for i, line in enumerate(lines)]
+        doc["results"]["n-samples"][task] = {"original": len(lines), "effective": len(lines)}
+        doc["summary"]["task_hashes"][task] = info["sha256"]
+    rescore(doc)
+    return doc

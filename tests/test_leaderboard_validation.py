@@ -4,7 +4,14 @@ import copy
 import gzip
 
 import pytest
-from leaderboard_support import SEED, answer_correctly, rescore, with_retention, write
+from leaderboard_support import (
+    SEED,
+    answer_correctly,
+    document_for_suite,
+    rescore,
+    with_retention,
+    write,
+)
 
 from maskft_bench.leaderboard import RULES, validate_submissions
 from maskft_bench.leaderboard.limits import MAX_COMPRESSED_BYTES, MAX_JSON_BYTES
@@ -307,3 +314,10 @@ def test_rules_are_reported_in_order(document, tmp_path):
     document["summary"]["scores"]["aggregate"]["value"] = 0.99
     rejected_by(write(document, tmp_path), "complete")
 
+
+
+def test_a_generated_preset_suite_is_accepted_and_labelled(document, small_suite, tmp_path):
+    result = verdict(write(document_for_suite(document, small_suite), tmp_path))
+    assert result.accepted, result.line()
+    assert result.entry.suite == "bio40-nd8-seed7-p2-math20.5.10"
+    assert "--seed 7" in result.entry.suite_command

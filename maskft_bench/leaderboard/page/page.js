@@ -27,6 +27,11 @@
     wrap.append(dot, span(cell.getValue()));
     return wrap;
   }
+  function notesCell(cell) {
+    const el = span(cell.getValue(), "notes");
+    el.title = cell.getValue();  // the full text on hover; the cell shows one line
+    return el;
+  }
   function aggregateCell(cell) {
     const row = cell.getRow().getData();
     const wrap = span(score(row.aggregate));
@@ -34,31 +39,32 @@
     return wrap;
   }
 
-  const number = { sorter: "number", hozAlign: "right", headerHozAlign: "right", minWidth: 70 };
+  const number = { sorter: "number", hozAlign: "right", headerHozAlign: "right", minWidth: 76 };
+  const words = { formatter: asText(String), cssClass: "wrap" };
   const table = new Tabulator("#table", {
     data: data.entries,
     index: "id",
     layout: "fitColumns",
     renderVertical: "basic",
     placeholder: "No entries match these filters.",
+    columnDefaults: { headerWordWrap: true, vertAlign: "middle" },
     initialSort: [{ column: "aggregate", dir: "desc" }],
     columns: [
-      { title: "Rank", field: "rank", ...number, formatter: asText(String), minWidth: 62, widthGrow: 0.5 },
-      { title: "Model", field: "model_name", formatter: asText(String), minWidth: 160, widthGrow: 2.5 },
-      { title: "Method", field: "method", formatter: methodCell, minWidth: 110 },
-      { title: "Base model", field: "base_model", formatter: asText(String), minWidth: 140, widthGrow: 2 },
-      { title: "Forward", field: "forward", ...number, formatter: asText(score) },
-      { title: "Reverse", field: "reverse", ...number, formatter: asText(score) },
-      { title: "Math", field: "math", ...number, formatter: asText(score) },
-      { title: "Aggregate", field: "aggregate", ...number, formatter: aggregateCell, minWidth: 120,
+      { title: "#", field: "rank", ...number, formatter: asText(String), minWidth: 48 },
+      { title: "Model", field: "model_name", ...words, minWidth: 150, widthGrow: 2 },
+      { title: "Method", field: "method", formatter: methodCell, minWidth: 108 },
+      { title: "Base model", field: "base_model", ...words, minWidth: 150, widthGrow: 2 },
+      { title: "Forward", field: "forward", ...number, formatter: asText(score), minWidth: 84 },
+      { title: "Reverse", field: "reverse", ...number, formatter: asText(score), minWidth: 84 },
+      { title: "Math", field: "math", ...number, formatter: asText(score), minWidth: 66 },
+      { title: "Aggregate", field: "aggregate", ...number, formatter: aggregateCell, minWidth: 116,
         cssClass: "score-aggregate" },
-      { title: "Retention", field: "retention", ...number, formatter: asText(score) },
-      { title: "Training tokens", field: "training_tokens", ...number, formatter: asText(count), minWidth: 90 },
-      { title: "Training FLOPs", field: "training_flops", ...number, formatter: asText(flops), minWidth: 90 },
-      { title: "Paraphrases", field: "paraphrases", ...number, formatter: asText(count) },
+      { title: "Retention", field: "retention", ...number, formatter: asText(score), minWidth: 88 },
+      { title: "Training tokens", field: "training_tokens", ...number, formatter: asText(count), minWidth: 82 },
+      { title: "Training FLOPs", field: "training_flops", ...number, formatter: asText(flops), minWidth: 82 },
+      { title: "Para\u00adphrases", field: "paraphrases", ...number, formatter: asText(count), minWidth: 72 },
       { title: "Date", field: "date", formatter: asText(String), minWidth: 100 },
-      { title: "Notes", field: "notes", formatter: asText(String), headerSort: false, minWidth: 120,
-        widthGrow: 2 },
+      { title: "Notes", field: "notes", formatter: notesCell, headerSort: false, minWidth: 100, widthGrow: 1.5 },
     ],
   });
 
@@ -96,6 +102,10 @@
   const tooltip = (describe) => ({
     callbacks: { label: (ctx) => ctx.raw.entry ? describe(ctx.raw.entry) : ctx.dataset.label },
   });
+  function powerOfTen(value) {
+    const exponent = Math.round(Math.log10(value));
+    return Math.abs(Math.log10(value) - exponent) < 1e-9 ? `1e${exponent}` : "";
+  }
   const axis = (title, extra) => ({ title: { display: true, text: title }, ...extra });
 
   const direction = new Chart(byId("plot-direction"), {
@@ -114,7 +124,7 @@
     options: {
       animation: false,
       maintainAspectRatio: false,
-      scales: { x: axis("training FLOPs", { type: "logarithmic" }),
+      scales: { x: axis("training FLOPs", { type: "logarithmic", ticks: { callback: powerOfTen } }),
                 y: axis("aggregate accuracy", { min: 0, max: 1 }) },
       plugins: { tooltip: tooltip((e) => `${e.model_name} (${e.method}): aggregate ${score(e.aggregate)}, ${flops(e.training_flops)} FLOPs`) },
     },

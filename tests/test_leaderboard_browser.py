@@ -1,0 +1,133 @@
+"""The leaderboard page in a real headless browser: Debian's chromium, driven by Selenium.
+
+Needs `apt-get install chromium chromium-driver` (.ci/run installs them); it fails, never
+skips, without them. The screenshot it takes is saved to test-artifacts/leaderboard.png.
+"""
+
+import shutil
+from pathlib import Path
+
+import pytest
+from leaderboard_support import REPO, SEED, answer_correctly, document_for_suite, with_retention, write
+from selenium import webdriver
+from selenium.common.exceptions import NoAlertPresentException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+from maskft_bench.leaderboard import build_leaderboard
+
+pytestmark = pytest.mark.slow  # about 7 s: five submissions and a browser start
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync")
+ARTIFACT = REPO / "test-artifacts" / "leaderboard.png"
+MARKUP = "<img src=x onerror=alert(1)><b>x</b>"
+# Identifiers may not hold "/", so the model name's markup stops short of a closing tag; the
+# notes (free text) carry one, and a script end tag aimed at the JSON data block.
+MODEL = MARKUP.replace("</b>", "")
+NOTES = f"{MARKUP} </script><script>alert(2)</script>"
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory, seed_document, small_suite) -> Path:
+    """A leaderboard of the seed entry, four rewritten variants and one on another suite."""
+    root = tmp_path_factory.mktemp("board")
+    subs = root / "submissions"
+    subs.mkdir()
+    shutil.copy(SEED, subs)
+    seed = seed_document
+    write(answer_correctly(seed, "maskft_bio_forward", 420, method="standard",
+                           model_name="standard-demo", training_tokens=90_000,
+                           training_flops=2.1e13), subs)
+    write(with_retention(answer_correctly(seed, "maskft_bio_forward", 560, method="paraphrase",
+                                          model_name="paraphrase-demo", training_tokens=900_000,
+                                          training_flops=2.0e14, paraphrases=10), seed), subs)
+    masked = answer_correctly(seed, "maskft_bio_forward", 500)
+    write(answer_correctly(masked, "maskft_bio_reverse", 200, method="masked", model_name=MODEL,
+                           notes=NOTES, training_tokens=180_000, training_flops=4.2e13), subs)
+    write(answer_correctly(seed, "maskft_gsm", 120, method="sft", base_model="OtherBase-1B",
+                           model_name="other-base-demo", training_flops=None), subs)
+    write(document_for_suite(seed, small_suite), subs)
+    build_leaderboard(subs, root / "site")
+    return root / "site" / "index.html"
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    assert CHROMIUM.exists() and CHROMEDRIVER.exists(), \
+        "the browser test needs Debian's chromium: apt-get install -y chromium chromium-driver"
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in (*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(CHROMEDRIVER)))
+    driver.set_window_size(1440, 1900)
+    yield driver
+    driver.quit()
+
+
+@pytest.fixture(scope="module")
+def loaded(browser, page):
+    browser.get(page.as_uri())
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".tabulator-row"))
+    return browser
+
+
+def cells(driver, field: str) -> list[str]:
+    return [c.text for c in driver.find_elements(
+        By.CSS_SELECTOR, f'.tabulator-row .tabulator-cell[tabulator-field="{field}"]')]
+
+
+def test_page_loads_without_console_errors(loaded):
+    errors = [entry for entry in loaded.get_log("browser") if entry["level"] == "SEVERE"]
+    assert not errors, errors
+    assert len(cells(loaded, "model_name")) == 5  # the default suite's entries
+    plots = loaded.execute_script(
+        "return ['plot-direction', 'plot-compute'].map(id => Chart.getChart(id).data.datasets.length)")
+    assert plots[0] >= 5 and plots[1] >= 3
+    ARTIFACT.parent.mkdir(exist_ok=True)
+    loaded.save_screenshot(str(ARTIFACT))
+    print(f"screenshot: {ARTIFACT}")
+
+
+def test_ranked_by_aggregate_and_clicking_a_header_resorts(loaded):
+    aggregate = [float(t.split()[0]) for t in cells(loaded, "aggregate")]
+    assert aggregate == sorted(aggregate, reverse=True)
+    header = loaded.find_element(By.CSS_SELECTOR, '.tabulator-col[tabulator-field="reverse"]')
+    header.click()
+    first = [float(t) for t in cells(loaded, "reverse")]
+    header.click()
+    second = [float(t) for t in cells(loaded, "reverse")]
+    assert sorted(first) in (first, second) and sorted(first, reverse=True) in (first, second)
+    assert first != second
+
+
+def test_markup_in_submitted_strings_is_shown_as_text(loaded):
+    assert MODEL in cells(loaded, "model_name")
+    assert NOTES in cells(loaded, "notes")
+    for tag in ("img", "b", "script"):
+        inside = loaded.find_elements(By.CSS_SELECTOR, f"#table {tag}")
+        assert not inside, f"a submitted string created a <{tag}> element"
+    assert not loaded.find_elements(By.TAG_NAME, "img")
+    with pytest.raises(NoAlertPresentException):
+        loaded.switch_to.alert.text  # noqa: B018 - reading it is the check
+
+
+def test_filters_by_method_base_model_and_suite(loaded):
+    method, base, suite = (Select(loaded.find_element(By.ID, f"filter-{name}"))
+                           for name in ("method", "base", "suite"))
+    method.select_by_value("masked")
+    assert cells(loaded, "model_name") == [MODEL]
+    method.select_by_value("")
+    base.select_by_value("OtherBase-1B")
+    assert cells(loaded, "model_name") == ["other-base-demo"]
+    base.select_by_value("")
+    suite.select_by_value("bio40-nd8-seed7-p2-math20.5.10")
+    assert len(cells(loaded, "model_name")) == 1
+    assert "--seed 7" in loaded.find_element(By.ID, "suite-command").text
+    suite.select_by_value("default")
+    assert len(cells(loaded, "model_name")) == 5
+    assert not [e for e in loaded.get_log("browser") if e["level"] == "SEVERE"]

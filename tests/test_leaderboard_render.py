@@ -1,0 +1,89 @@
+"""Ranking, suite labels and the two rendered files, without a browser."""
+
+import json
+import re
+from dataclasses import replace
+
+from maskft_bench.leaderboard import build_leaderboard
+from maskft_bench.leaderboard.render_html import render_html, script_json
+from maskft_bench.leaderboard.render_markdown import md_text, render_markdown
+from maskft_bench.leaderboard.suites import suite_label
+from maskft_bench.leaderboard.table import METHOD_COLOURS, Entry, by_suite, method_colours
+from maskft_bench.suite.generate import SuiteOptions
+
+MARKUP = "<img src=x onerror=alert(1)><b>x</b>"
+ENTRY = Entry(id="a", suite="default", suite_command="maskft-bench generate --seed 0",
+              model_name="m", method="masked", base_model="b", forward=0.5, reverse=0.25, math=0.1,
+              aggregate=0.3, aggregate_stderr=0.01, retention=None, training_tokens=1000,
+              training_flops=1e12, paraphrases=0, date="2026-11-27", notes="", recipe=None, seed=0)
+
+
+def test_ranks_are_per_suite_with_shared_ranks_for_ties():
+    entries = [replace(ENTRY, id="low", aggregate=0.1), replace(ENTRY, id="t2", model_name="z"),
+               replace(ENTRY, id="t1", model_name="a"), replace(ENTRY, id="best", aggregate=0.9),
+               replace(ENTRY, id="other", suite="bio20-nd10-seed0", aggregate=0.95)]
+    groups = by_suite(reversed(entries))
+    assert list(groups) == ["default", "bio20-nd10-seed0"]
+    assert [(r.rank, r.entry.id) for r in groups["default"]] == [
+        (1, "best"), (2, "t1"), (2, "t2"), (4, "low")]
+    assert [r.rank for r in groups["bio20-nd10-seed0"]] == [1]
+
+
+def test_suite_labels():
+    assert suite_label(SuiteOptions()) == "default"
+    assert suite_label(SuiteOptions(bio_people=20, namedesc=10)) == "bio20-nd10-seed0"
+    assert suite_label(SuiteOptions(seed=3, paraphrases=2, math_test=20)) == \
+        "bio100-nd30-seed3-p2-math1000.100.20"
+
+
+def test_method_colours_are_fixed_for_the_reference_methods():
+    colours = method_colours(["zeta", "masked", "alpha", "standard", "masked"])
+    assert colours["masked"] == METHOD_COLOURS["masked"]
+    assert colours["standard"] == METHOD_COLOURS["standard"]
+    assert colours["alpha"] != colours["zeta"]
+    assert colours == method_colours(["alpha", "zeta", "standard", "masked"])
+
+
+def test_markdown_cells_are_literal_text():
+    cell = md_text(MARKUP + " | *bold* [link](http://x) `code` \\")
+    assert "<" not in cell and ">" not in cell
+    assert re.search(r"(?<!\\)[|*\[\]`]", cell) is None
+
+
+def test_markdown_tables():
+    groups = by_suite([replace(ENTRY, model_name=MARKUP),
+                       replace(ENTRY, id="b", suite="bio20-nd10-seed0", retention=0.75)])
+    text = render_markdown(groups)
+    assert "## Suite `default`" in text and "## Suite `bio20-nd10-seed0`" in text
+    default, other = text.split("## Suite `bio20-nd10-seed0`")
+    assert "retention" not in default.split("| rank")[1]  # no entry there has it
+    assert "| rank | model | method | forward | reverse | math | aggregate | retention |" in other
+    assert "| 0.750 |" in other
+    assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" in text
+    assert "**0.300** ± 0.010" in text and "| 1,000 |" in text
+
+
+def test_script_json_cannot_close_the_script_element():
+    value = {"notes": "</script><script>alert(1)</script> & <!--"}
+    text = str(script_json(value))
+    assert "<" not in text and ">" not in text and "&" not in text
+    assert json.loads(text) == value
+
+
+def test_html_holds_submitted_strings_only_as_escaped_json():
+    html = render_html(by_suite([replace(ENTRY, model_name=MARKUP, method="<i>m",
+                                         notes="</script><script>alert(1)</script>")]))
+    assert "<img" not in html and "<i>m" not in html and "alert(1)</script>" not in html
+    data = re.search(r'<script type="application/json" id="leaderboard-data">(.*?)</script>', html,
+                     re.S).group(1)
+    assert json.loads(data)["entries"][0]["model_name"] == MARKUP
+    assert "innerHTML" not in html.split("leaderboard-data")[-1]  # page.js never parses HTML
+
+
+def test_build_is_deterministic_and_works_with_no_submissions(tmp_path):
+    subs = tmp_path / "subs"
+    subs.mkdir()
+    first = [p.read_bytes() for p in build_leaderboard(subs, tmp_path / "one")]
+    second = [p.read_bytes() for p in build_leaderboard(subs, tmp_path / "two")]
+    assert first == second
+    assert b"No submissions yet." in first[0]
