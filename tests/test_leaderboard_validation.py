@@ -104,6 +104,8 @@ def test_truncated_file(tmp_path):
     lambda d: d.pop("metadata"),
     lambda d: d["metadata"].update(training_tokens="many"),
     lambda d: d["metadata"].update(date="yesterday"),
+    lambda d: d["metadata"].update(date="2026-11-27\n| injected | row |"),
+    lambda d: d["metadata"].update(date="2026-11-27\n"),
     lambda d: d.update(extra="field"),
     lambda d: d["summary"]["tasks"][BIO].update(accuracy=1.5),
     lambda d: d["samples"][BIO][0].update(filtered_resps=[]),
