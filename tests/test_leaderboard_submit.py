@@ -126,3 +126,9 @@ def test_cli_validate_counts_duplicates_against_the_board(document, tmp_path, ca
     candidate = write(document, tmp_path)
     code, stdout, _ = run_cli(capsys, "leaderboard", "validate", candidate, "--submissions", subs)
     assert code == 1 and "[duplicate]" in stdout
+
+
+def test_nan_in_lm_evals_files_becomes_null(document, tmp_path):
+    document["results"]["results"]["maskft"]["contains_stderr,none"] = float("nan")
+    path = create_submission(score_dir(document, tmp_path / "score"), tmp_path / "subs", META)
+    assert read_submission(path)["results"]["results"]["maskft"]["contains_stderr,none"] is None

@@ -323,3 +323,12 @@ def test_a_generated_preset_suite_is_accepted_and_labelled(document, small_suite
     assert result.accepted, result.line()
     assert result.entry.suite == "bio40-nd8-seed7-p2-math20.5.10"
     assert "--seed 7" in result.entry.suite_command
+
+
+def test_messages_escape_what_could_steer_a_terminal(document, tmp_path):
+    document["summary"]["tasks"]["maskft_\x1b[2Jevil"] = document["summary"]["tasks"][BIO]
+    message = rejected_by(write(document, tmp_path), "task-hash")
+    assert "\x1b" not in message and "\\x1b[2J" in message
+    odd = tmp_path / "\x1b[31mred.json.gz"
+    odd.write_bytes(b"")
+    assert "\x1b" not in verdict(odd).line()

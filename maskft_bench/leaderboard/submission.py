@@ -55,16 +55,23 @@ class SubmissionMeta:
     suite_dir: Path | None = None
 
 
+def _undefined(_: str) -> None:
+    """lm-eval writes NaN where a statistic is undefined; a submission holds null there
+    (strict JSON, which the validator requires)."""
+    return None
+
+
 def _read_json(path: Path) -> dict:
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(), parse_constant=_undefined)
     except (OSError, ValueError) as err:
         raise LeaderboardError(f"{path}: not readable JSON ({err})") from err
 
 
 def _read_log(path: Path) -> list[dict]:
     try:
-        with jsonlines.open(path) as reader:
+        with jsonlines.open(path, loads=lambda line: json.loads(line, parse_constant=_undefined)) \
+                as reader:
             return list(reader)
     except (OSError, ValueError) as err:
         raise LeaderboardError(f"{path}: not a readable sample log ({err})") from err

@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from .table import Entry
+
+
+def printable(text: str) -> str:
+    """Messages quote untrusted strings: escape what could steer a terminal or a CI log."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class Rejected(Exception):
     """A submission broke `rule`; the message says what to fix."""
 
     def __init__(self, rule: str, message: str):
-        super().__init__(f"[{rule}] {message}")
         self.rule = rule
-        self.message = message
+        self.message = printable(message)
+        super().__init__(f"[{rule}] {self.message}")
 
 
 @dataclass(frozen=True)
@@ -24,9 +30,10 @@ class Verdict:
     accepted: bool
     rule: str | None = None
     message: str = ""
-    entry: Any = field(default=None, compare=False, repr=False)
+    entry: Entry | None = field(default=None, compare=False, repr=False)
 
     def line(self) -> str:
+        name = printable(str(self.file))  # file names come from a pull request too
         if self.accepted:
-            return f"accepted {self.file}"
-        return f"rejected {self.file} [{self.rule}]: {self.message}"
+            return f"accepted {name}"
+        return f"rejected {name} [{self.rule}]: {self.message}"
