@@ -131,3 +131,10 @@ def test_filters_by_method_base_model_and_suite(loaded):
     suite.select_by_value("default")
     assert len(cells(loaded, "model_name")) == 5
     assert not [e for e in loaded.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_the_committed_page_loads_without_console_errors(browser):
+    browser.get((REPO / "leaderboard" / "index.html").as_uri())
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".tabulator-row"))
+    assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    assert "SmolLM2-135M-Instruct" in cells(browser, "model_name")
