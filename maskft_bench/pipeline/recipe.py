@@ -32,6 +32,9 @@ class ScoreSettings:
     backend (str, defaults to "auto"): vllm with a GPU, else hf.
     tasks (tuple, optional): test tasks; default: the whole test group plus retention.
     batch_size (str, defaults to "32").
+    dtype (str, defaults to "auto"): the weights' dtype while scoring. Trained checkpoints are
+        saved in float32 while the embedded model ships in bfloat16, so a recipe that scores
+        both should name one dtype for all of them.
     select (str, defaults to "best"): the checkpoint scored for a trained method: "best" on
         the validation questions (the paper's protocol) or "final".
     """
@@ -39,6 +42,7 @@ class ScoreSettings:
     backend: str = "auto"
     tasks: tuple[str, ...] | None = None
     batch_size: str = "32"
+    dtype: str = "auto"
     select: str = "best"
 
 

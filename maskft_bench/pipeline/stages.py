@@ -79,6 +79,7 @@ def _score(recipe: Recipe, layout: Layout, seed: int, name: str) -> None:
         baseline = layout.score(seed, BASE)
     score(ScoreOptions(model=model, out=layout.score(seed, name), backend=recipe.score.backend,
                        tasks=recipe.score.tasks, batch_size=recipe.score.batch_size,
+                       dtype=recipe.score.dtype,
                        baseline=baseline, suite=layout.suite(seed), overwrite=True))
 
 
