@@ -29,6 +29,10 @@ def _integer(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
 
 
+def _seeds(text: str) -> tuple[int, ...]:
+    return tuple(_integer(part) for part in text.split(","))
+
+
 def _add_generate(sub: argparse._SubParsersAction) -> None:
     from .suite.generate import SuiteOptions
 
@@ -146,6 +150,25 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--overwrite", action="store_true", help="delete what --out holds and start over")
 
 
+def _add_run(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "run", help="the main job: generate, train each method, score, leaderboard, report",
+        description="Run a pipeline recipe end to end: per seed, generate a suite, score the base "
+                    "model, train each method of the recipe and score its selected checkpoint, "
+                    "then write leaderboard entries, the leaderboard and report.md with figures. "
+                    "Stages whose outputs exist are skipped, so rerunning an interrupted run "
+                    "resumes it; running again with other --seeds adds those seeds to the report.",
+    )
+    p.add_argument("recipe", help="a recipe YAML, or the name of one in train/recipes/ "
+                                  "(cpu-default: ~20 min on a 2-core CPU; gpu-h100)")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output directory (default: runs/<recipe name>)")
+    p.add_argument("--seeds", type=_seeds, default=None,
+                   help="comma-separated seeds instead of the recipe's, e.g. 0,1")
+    p.add_argument("--overwrite", action="store_true",
+                   help="delete what --out holds and start over")
+
+
 def _add_submit(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "submit",
@@ -227,6 +250,7 @@ def _build_parser() -> argparse.ArgumentParser:
     _add_generate(sub)
     _add_score(sub)
     _add_train(sub)
+    _add_run(sub)
     _add_submit(sub)
     _add_leaderboard(sub)
     sub.add_parser("tasks-dir", help="print the directory of the shipped suite (for "
@@ -289,6 +313,15 @@ def _run(args: argparse.Namespace) -> int | None:
         print(json.dumps({k: meta[k] for k in ("method", "optimizer_steps", "tokens_seen",
                                                 "training_flops", "best_val_accuracy")}))
         print(args.out / "final")
+    elif args.command == "run":
+        from dataclasses import replace
+
+        from .pipeline import load, run
+
+        recipe, path = load(args.recipe)
+        if args.seeds:
+            recipe = replace(recipe, seeds=args.seeds)
+        print(run(recipe, path, args.out or Path("runs") / recipe.name, args.overwrite))
     elif args.command == "submit":
         from .leaderboard import SubmissionMeta, create_submission
 
@@ -328,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     from .leaderboard.errors import LeaderboardError
     from .models import ModelError
+    from .pipeline.recipe import RecipeError
     from .scoring.errors import ScoreError
     from .suite.errors import SuiteError
     from .tasks_registry import RegistryError
@@ -338,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = _run(args)
     except (SuiteError, RegistryError, ModelError, ScoreError, ConfigError, DataError,
-            TrainError, LeaderboardError) as err:
+            TrainError, RecipeError, LeaderboardError) as err:
         print(f"maskft-bench {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

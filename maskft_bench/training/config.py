@@ -140,8 +140,7 @@ def load_config(recipe: Path | None, overrides: dict[str, object]) -> TrainConfi
 
     Overrides that are None are skipped, so unset command-line flags keep the recipe's values.
     """
-    values: dict[str, object] = {}
-    per_method: dict[str, dict] = {}
+    loaded: dict = {}
     if recipe is not None:
         try:
             loaded = yaml.safe_load(Path(recipe).read_text()) or {}
@@ -149,8 +148,15 @@ def load_config(recipe: Path | None, overrides: dict[str, object]) -> TrainConfi
             raise ConfigError(f"--config {recipe}: {err}") from err
         if not isinstance(loaded, dict):
             raise ConfigError(f"--config {recipe}: expected a mapping of settings")
-        per_method = loaded.pop("per_method", None) or {}
-        values.update(loaded)
+    return resolve_config(loaded, overrides)
+
+
+def resolve_config(settings: dict, overrides: dict[str, object]) -> TrainConfig:
+    """The layering rule behind load_config, for settings already read (the pipeline's recipes)."""
+    values = dict(settings)
+    per_method = values.pop("per_method", None) or {}
+    if not isinstance(per_method, dict):
+        raise ConfigError("per_method: expected a mapping of method -> settings")
     given = {k: v for k, v in overrides.items() if v is not None}
     values.update(per_method.get(given.get("method", values.get("method")), {}))
     values.update(given)

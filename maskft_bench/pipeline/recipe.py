@@ -1,0 +1,169 @@
+"""Pipeline recipes: which suite, which methods, which seeds, how to train and score.
+
+A recipe is one YAML file (train/recipes/*.yaml). Its `train:` block is a training recipe
+exactly as `maskft-bench train --config` reads it (TrainConfig settings plus `per_method:`),
+so one run of the pipeline and a hand-run `maskft-bench train` follow the same layering rule.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+import yaml
+
+from ..suite.generate import SuiteOptions
+from ..training.config import METHODS, ConfigError, TrainConfig, resolve_config
+
+RECIPES_DIR = Path(__file__).resolve().parents[2] / "train" / "recipes"
+SELECT = ("best", "final")
+
+
+class RecipeError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ScoreSettings:
+    """How every model of the run is scored (see `maskft-bench score --help`).
+
+    backend (str, defaults to "auto"): vllm with a GPU, else hf.
+    tasks (tuple, optional): test tasks; default: the whole test group plus retention.
+    batch_size (str, defaults to "32").
+    dtype (str, defaults to "auto"): the weights' dtype while scoring. Trained checkpoints are
+        saved in float32 while the embedded model ships in bfloat16, so a recipe that scores
+        both should name one dtype for all of them.
+    select (str, defaults to "best"): the checkpoint scored for a trained method: "best" on
+        the validation questions (the paper's protocol) or "final".
+    """
+
+    backend: str = "auto"
+    tasks: tuple[str, ...] | None = None
+    batch_size: str = "32"
+    dtype: str = "auto"
+    select: str = "best"
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """One pipeline run: the base model, then each method trained and scored, for every seed.
+
+    name (str): the recipe's name, used in the report and the leaderboard notes.
+    model (str, defaults to "default"): base model directory or hub id.
+    seeds (tuple): each seed generates its own suite (fresh fictional people) and trains with
+        that seed, so the spread covers both data and training randomness.
+    suite (dict): SuiteOptions fields except seed (bio_people, namedesc, paraphrases, math_*).
+    methods (tuple): training methods, in the order they run.
+    train (dict): a training recipe (TrainConfig settings and `per_method:`), inline or as the
+        path of a train/*.yaml file relative to the pipeline recipe; model, data, method and
+        seed are set by the pipeline.
+    score (ScoreSettings).
+    """
+
+    name: str
+    seeds: tuple[int, ...]
+    methods: tuple[str, ...]
+    model: str = "default"
+    suite: dict = field(default_factory=dict)
+    train: dict = field(default_factory=dict)
+    score: ScoreSettings = ScoreSettings()
+
+    def suite_options(self, seed: int) -> SuiteOptions:
+        return SuiteOptions(seed=seed, **self.suite)
+
+    def train_config(self, method: str, seed: int, suite: Path) -> TrainConfig:
+        return resolve_config(self.train, {"method": method, "seed": seed, "data": str(suite),
+                                           "model": self.model})
+
+    def fingerprint(self) -> str:
+        """Identifies the run: an output directory holds one recipe's results, never a mix.
+
+        Seeds are left out on purpose: running the same recipe with more seeds into the same
+        directory adds them to the report.
+        """
+        settings = {k: v for k, v in asdict(self).items() if k != "seeds"}
+        return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str)
+                              .encode()).hexdigest()[:16]
+
+
+def resolve_path(name_or_path: str) -> Path:
+    """A recipe file, or the name of one shipped in train/recipes/ ("cpu-default")."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    shipped = RECIPES_DIR / f"{name_or_path}.yaml"
+    if shipped.is_file():
+        return shipped
+    names = sorted(p.stem for p in RECIPES_DIR.glob("*.yaml")) if RECIPES_DIR.is_dir() else []
+    raise RecipeError(f"no recipe file {name_or_path!r} and no shipped recipe of that name "
+                      f"(shipped: {', '.join(names) or 'none found'})")
+
+
+def _tuple(value: object, key: str, kind: type) -> tuple:
+    items = value if isinstance(value, list | tuple) else [value]
+    if not items or not all(isinstance(v, kind) and not isinstance(v, bool) for v in items):
+        raise RecipeError(f"{key}: expected a non-empty list of {kind.__name__}, got {value!r}")
+    return tuple(items)
+
+
+def _train_settings(value: object, source: Path) -> dict:
+    if isinstance(value, str):
+        path = source.parent / value
+        try:
+            value = yaml.safe_load(path.read_text())
+        except (OSError, yaml.YAMLError) as err:
+            raise RecipeError(f"{source}: train: {err}") from err
+    if not isinstance(value, dict):
+        raise RecipeError(f"{source}: train: expected settings or the path of a training recipe")
+    return value
+
+
+def parse(data: object, source: Path) -> Recipe:
+    """Check everything a run needs before anything runs: a typo fails now, not an hour in."""
+    if not isinstance(data, dict):
+        raise RecipeError(f"{source}: expected a mapping")
+    known = {f.name for f in fields(Recipe)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise RecipeError(f"{source}: unknown key {unknown[0]!r} (keys: {', '.join(sorted(known))})")
+    for key in ("name", "seeds", "methods"):
+        if key not in data:
+            raise RecipeError(f"{source}: missing {key!r}")
+    methods = _tuple(data["methods"], "methods", str)
+    bad = [m for m in methods if m not in METHODS]
+    if bad:
+        raise RecipeError(f"{source}: unknown method {bad[0]!r} (methods: {', '.join(METHODS)})")
+    suite = data.get("suite") or {}
+    suite_fields = {f.name for f in fields(SuiteOptions)} - {"seed", "gsm8k"}
+    if not isinstance(suite, dict) or set(suite) - suite_fields:
+        raise RecipeError(f"{source}: suite: expected some of {', '.join(sorted(suite_fields))}")
+    score = data.get("score") or {}
+    score_fields = {f.name for f in fields(ScoreSettings)}
+    if not isinstance(score, dict) or set(score) - score_fields:
+        raise RecipeError(f"{source}: score: expected some of {', '.join(sorted(score_fields))}")
+    if "tasks" in score and score["tasks"] is not None:
+        score = {**score, "tasks": _tuple(score["tasks"], "score.tasks", str)}
+    if "batch_size" in score:
+        score = {**score, "batch_size": str(score["batch_size"])}
+    if score.get("select", "best") not in SELECT:
+        raise RecipeError(f"{source}: score.select must be best or final")
+    recipe = Recipe(name=str(data["name"]), seeds=_tuple(data["seeds"], "seeds", int),
+                    methods=methods, model=str(data.get("model", "default")), suite=suite,
+                    train=_train_settings(data.get("train") or {}, source), score=ScoreSettings(**score))
+    for method in methods:  # every method's settings must resolve (unknown keys, bad values)
+        try:
+            recipe.train_config(method, recipe.seeds[0], Path("."))
+        except ConfigError as err:
+            raise RecipeError(f"{source}: train ({method}): {err}") from err
+    return recipe
+
+
+def load(name_or_path: str) -> tuple[Recipe, Path]:
+    path = resolve_path(name_or_path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as err:
+        raise RecipeError(f"{path}: {err}") from err
+    return parse(data, path), path

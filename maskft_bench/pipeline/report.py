@@ -1,0 +1,327 @@
+"""report.md and its figures, rebuilt from the run's files alone (scores, checkpoints, logs).
+
+Every number in the report is read from a file the run wrote; comparisons between methods are
+stated per seed, and a method that did not beat another is said to have not beaten it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..training.engine import META_FILE
+from .layout import BASE, Layout
+from .recipe import Recipe
+from .stages import scored_checkpoint
+
+HEADLINES = ("forward", "reverse", "math", "aggregate")
+DIRECTIONS = ("forward", "reverse")
+
+
+@dataclass
+class Entry:
+    """One scored model of one seed."""
+
+    name: str
+    seed: int
+    scores: dict[str, float | None]
+    retention: float | None
+    tokens: int
+    flops: float
+    steps: int
+    train_seconds: float | None
+    score_seconds: float | None
+    checkpoint: str | None
+    curve: list[dict] = field(default_factory=list)  # {"tokens", "step", "forward", "reverse"}
+
+
+def _jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] \
+        if path.is_file() else []
+
+
+def _curve(metrics: list[dict]) -> list[dict]:
+    """Validation accuracy per direction (mean over the datasets) at each selection round."""
+    points = []
+    for record in metrics:
+        val = record.get("validation")
+        if not val:
+            continue
+        point = {"step": record["step"], "tokens": record["tokens_seen"]}
+        for direction in DIRECTIONS:
+            values = [v for k, v in val.items() if k.endswith(f"qa_{direction}_val")]
+            point[direction] = sum(values) / len(values) if values else None
+        points.append(point)
+    return points
+
+
+def collect(recipe: Recipe, layout: Layout) -> list[Entry]:
+    entries = []
+    for seed in layout.seeds():
+        for name in (BASE, *recipe.methods):
+            summary_path = layout.score(seed, name) / "summary.json"
+            if not summary_path.is_file():
+                continue
+            summary = json.loads(summary_path.read_text())
+            scores = {h: (summary["scores"].get(h) or {}).get("value") for h in HEADLINES}
+            retention = (summary.get("retention") or {}).get("value")
+            meta, metrics, checkpoint = {}, [], None
+            if name != BASE:
+                scored = scored_checkpoint(recipe, layout, seed, name)
+                meta = json.loads((scored / META_FILE).read_text())
+                metrics = _jsonl(layout.run(seed, name) / "metrics.jsonl")
+                checkpoint = f"{scored.name}/ (step {meta['optimizer_steps']})"
+            runtime = [float(r["train_runtime"]) for r in metrics if "train_runtime" in r]
+            entries.append(Entry(
+                name=name, seed=seed, scores=scores, retention=retention,
+                tokens=meta.get("tokens_seen", 0), flops=meta.get("training_flops", 0.0),
+                steps=meta.get("optimizer_steps", 0),
+                train_seconds=max(runtime) if runtime else None,
+                score_seconds=summary.get("wall_seconds"), checkpoint=checkpoint,
+                curve=_curve(metrics)))
+    return entries
+
+
+def _by_name(entries: list[Entry]) -> dict[str, list[Entry]]:
+    grouped: dict[str, list[Entry]] = {}
+    for entry in entries:
+        grouped.setdefault(entry.name, []).append(entry)
+    return grouped
+
+
+def _spread(values: list[float]) -> str:
+    if not values:
+        return "n/a"
+    mean = statistics.fmean(values)
+    if len(values) == 1:
+        return f"{mean:.3f}"
+    return f"{mean:.3f} ± {statistics.stdev(values):.3f} ({', '.join(f'{v:.3f}' for v in values)})"
+
+
+def _values(entries: list[Entry], key: str) -> list[float]:
+    got = [e.retention if key == "retention" else e.scores.get(key) for e in entries]
+    return [v for v in got if v is not None]
+
+
+def _reference(method: str, present: dict) -> tuple[str, tuple[str, ...]] | None:
+    """What a method is compared with, and on which headlines."""
+    if method in ("sft", "masked_sft"):
+        return ("sft", ("math",)) if method != "sft" and "sft" in present else None
+    if method != "standard" and "standard" in present:
+        return "standard", DIRECTIONS
+    return (BASE, DIRECTIONS) if method == "standard" and BASE in present else None
+
+
+def comparisons(entries: list[Entry], recipe: Recipe) -> list[str]:
+    """Plain sentences, per seed: knowledge methods against standard fine-tuning (standard
+    against the base model), masked SFT against SFT."""
+    grouped = _by_name(entries)
+    lines = []
+    for name in recipe.methods:
+        ref = _reference(name, grouped)
+        if name not in grouped or ref is None:
+            continue
+        reference, keys = ref
+        for key in keys:
+            pairs = [(e.scores[key], r.scores[key]) for e in grouped[name]
+                     for r in grouped[reference] if r.seed == e.seed
+                     and e.scores.get(key) is not None and r.scores.get(key) is not None]
+            if not pairs:
+                continue
+            wins = sum(a > b for a, b in pairs)
+            mean_a = statistics.fmean(a for a, _ in pairs)
+            mean_b = statistics.fmean(b for _, b in pairs)
+            verdict = ("beat" if wins == len(pairs) else
+                       "did not beat" if wins == 0 else "beat in some seeds only")
+            lines.append(f"- **{name}** {verdict} **{reference}** on {key}: {mean_a:.3f} vs "
+                         f"{mean_b:.3f} (higher in {wins} of {len(pairs)} seeds).")
+    return lines
+
+
+def _plots(entries: list[Entry], recipe: Recipe, figures: Path) -> list[tuple[str, str]]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figures.mkdir(parents=True, exist_ok=True)
+    names = [BASE, *recipe.methods]
+    colour = {n: plt.get_cmap("tab10")(i) for i, n in enumerate(names)}
+    grouped = _by_name(entries)
+    seeds = sorted({e.seed for e in entries})
+    made = []
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    for ax, direction in zip(axes, DIRECTIONS, strict=True):
+        for name in recipe.methods:
+            for entry in grouped.get(name, []):
+                points = [p for p in entry.curve if p[direction] is not None]
+                ax.plot([p["tokens"] for p in points], [p[direction] for p in points],
+                        marker="o", ms=3, color=colour[name],
+                        linestyle=("-", "--", ":", "-.")[seeds.index(entry.seed) % 4],
+                        label=f"{name} (seed {entry.seed})")
+        ax.set_title(f"validation accuracy, {direction} QA")
+        ax.set_xlabel("training tokens seen")
+        ax.grid(alpha=0.3)
+    axes[0].set_ylabel("ROUGE-1 recall")
+    axes[1].legend(fontsize=7, loc="best")
+    made.append(_save(fig, figures / "val_curves.png", "Validation accuracy during training"))
+
+    fig, ax = plt.subplots(figsize=(8, 3.8))
+    width = 0.8 / len(DIRECTIONS)
+    for d, direction in enumerate(DIRECTIONS):
+        for i, name in enumerate(names):
+            values = _values(grouped.get(name, []), direction)
+            if not values:
+                continue
+            x = i + (d - (len(DIRECTIONS) - 1) / 2) * width
+            ax.bar(x, statistics.fmean(values), width, color=colour[name],
+                   alpha=1.0 if direction == "forward" else 0.55,
+                   label=direction if i == 0 else None, edgecolor="black", linewidth=0.5)
+            ax.scatter([x] * len(values), values, color="black", s=10, zorder=3)
+    ax.set_xticks(range(len(names)), names)
+    ax.set_ylabel("test accuracy (ROUGE-1 recall)")
+    ax.set_title("Test scores per method (bars: mean over seeds, dots: seeds; "
+                 "dark: forward, light: reverse)", fontsize=9)
+    ax.grid(axis="y", alpha=0.3)
+    made.append(_save(fig, figures / "test_scores.png", "Final test scores per method"))
+
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for name in names:
+        for direction, marker in (("forward", "o"), ("reverse", "^")):
+            pts = [(e.tokens, e.scores[direction]) for e in grouped.get(name, [])
+                   if e.scores.get(direction) is not None]
+            if pts:
+                ax.scatter(*zip(*pts, strict=True), color=colour[name], marker=marker,
+                           label=f"{name} {direction}")
+    ax.set_xlabel("training tokens (non-padding, at the scored checkpoint)")
+    ax.set_ylabel("test accuracy")
+    ax.set_title("Accuracy against training compute")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    made.append(_save(fig, figures / "accuracy_vs_tokens.png", "Accuracy against training tokens"))
+
+    trained = [n for n in recipe.methods if _values(grouped.get(n, []), "retention")]
+    if trained:
+        fig, ax = plt.subplots(figsize=(6, 3.2))
+        for i, name in enumerate(trained):
+            values = _values(grouped[name], "retention")
+            ax.bar(i, statistics.fmean(values), 0.6, color=colour[name], edgecolor="black",
+                   linewidth=0.5)
+            ax.scatter([i] * len(values), values, color="black", s=10, zorder=3)
+        ax.set_xticks(range(len(trained)), trained)
+        ax.set_ylim(0, 1.05)
+        ax.set_ylabel("share of base-model-correct\ngeneral questions still correct")
+        ax.set_title("Retention of general knowledge")
+        ax.grid(axis="y", alpha=0.3)
+        made.append(_save(fig, figures / "retention.png", "Retention of general knowledge"))
+    return made
+
+
+def _save(fig, path: Path, title: str) -> tuple[str, str]:
+    fig.tight_layout()
+    tmp = path.with_name(f".{path.name}.tmp.png")
+    fig.savefig(tmp, dpi=110)
+    tmp.replace(path)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return title, path.name
+
+
+def _machine() -> str:
+    import torch
+
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, {gpu}, {platform.platform()}"
+
+
+def _suite_lines(recipe: Recipe, layout: Layout) -> list[str]:
+    lines = []
+    for seed in layout.seeds():
+        manifest_path = layout.suite(seed) / "manifest.json"
+        if not manifest_path.is_file():
+            continue
+        counts = json.loads(manifest_path.read_text())["counts"]
+        lines.append(
+            f"- seed {seed}: {counts['bio/documents.jsonl']} biographies, "
+            f"{counts['namedesc/documents.jsonl']} name/description facts; test questions: "
+            f"bio {counts['bio/qa_forward_test.jsonl']} forward / "
+            f"{counts['bio/qa_reverse_test.jsonl']} reverse, namedesc "
+            f"{counts['namedesc/qa_forward_test.jsonl']} / "
+            f"{counts['namedesc/qa_reverse_test.jsonl']}, math {counts['math/test.jsonl']}, "
+            f"retention {counts['retention/test.jsonl']}")
+    return lines
+
+
+def _table(entries: list[Entry], recipe: Recipe) -> list[str]:
+    grouped = _by_name(entries)
+    present = [h for h in HEADLINES if any(_values(entries, h))]
+    head = ["model", *present, "retention", "training tokens", "training FLOPs",
+            "train time (s)", "scored checkpoint"]
+    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for name in (BASE, *recipe.methods):
+        group = grouped.get(name, [])
+        if not group:
+            continue
+        cells = [name, *(_spread(_values(group, h)) for h in present),
+                 _spread(_values(group, "retention")) if name != BASE else "(reference)",
+                 " / ".join(f"{e.tokens:,}" for e in group),
+                 " / ".join(f"{e.flops:.2e}" for e in group),
+                 " / ".join(f"{e.train_seconds:.0f}" if e.train_seconds else "-" for e in group),
+                 " / ".join(e.checkpoint or "-" for e in group)]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def write_report(recipe: Recipe, recipe_path: Path, layout: Layout) -> Path:
+    entries = collect(recipe, layout)
+    figures = _plots(entries, recipe, layout.figures) if entries else []
+    train = recipe.train_config(recipe.methods[0], recipe.seeds[0], layout.suite(recipe.seeds[0]))
+    settings = [f"- {m}: " + ", ".join(
+        f"{k} {getattr(recipe.train_config(m, 0, Path('.')), k)}"
+        for k in ("epochs", "learning_rate", "batch_size", "eval_every")) for m in recipe.methods]
+    text = [
+        f"# maskft-bench run: {recipe.name}",
+        "",
+        f"Produced by `maskft-bench run {recipe_path}` on {_machine()}. Model: "
+        f"`{train.model}` (\"default\" = the embedded SmolLM2-135M-Instruct). Seeds: "
+        f"{', '.join(map(str, layout.seeds()))}; each seed has its own fictional suite and its "
+        "own training randomness, so the spread below covers both.",
+        "",
+        "## Data",
+        *_suite_lines(recipe, layout),
+        "",
+        "## Training settings",
+        f"Recipe `{recipe_path.name}`; trained on {', '.join(train.datasets)}. Per method:",
+        *settings,
+        "",
+        "## Test scores",
+        "Accuracy is ROUGE-1 recall of the answer (the paper's metric), on the test questions, "
+        "with lm-eval; `mean ± sd (per seed)`. Retention: share of the general questions the "
+        "base model answered fully right that the trained model still answers fully right. "
+        "Compute columns list one value per seed.",
+        "",
+        *_table(entries, recipe),
+        "",
+        "## What the numbers say",
+        *(comparisons(entries, recipe) or ["- Not enough scored methods to compare."]),
+        "",
+        "Small samples: every score above comes from the question counts listed under Data; "
+        "with a few dozen reversed questions each question moves a score by several points, "
+        "so read differences smaller than the spread across seeds as noise.",
+        "",
+        "## Figures",
+        *(f"![{title}](figures/{name})" for title, name in figures),
+        "",
+        "Leaderboard of this run: `leaderboard/README.md` and `leaderboard/index.html`.",
+        "",
+    ]
+    tmp = layout.report.with_suffix(".md.tmp")
+    tmp.write_text("\n".join(text))
+    tmp.replace(layout.report)
+    return layout.report

@@ -1,0 +1,105 @@
+"""`maskft-bench run <recipe>`: run the stages in order, skip the finished ones, say how long.
+
+The output directory belongs to one recipe (pipeline.json records its fingerprint); rerunning
+the same recipe into it resumes, another recipe is refused unless --overwrite.
+"""
+
+from __future__ import annotations
+
+import json
+import platform
+import shutil
+import sys
+import time
+from pathlib import Path
+
+from .layout import Layout
+from .recipe import Recipe, RecipeError
+from .stages import Stage, plan
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
+
+
+def claim(layout: Layout, recipe: Recipe, recipe_path: Path, overwrite: bool) -> None:
+    """Refuse a directory that holds another recipe's run or unrelated files."""
+    out = layout.out
+    if out.exists() and not out.is_dir():
+        raise RecipeError(f"--out {out}: exists and is not a directory")
+    previous = None
+    if layout.marker.is_file():
+        previous = json.loads(layout.marker.read_text()).get("fingerprint")
+    elif out.is_dir() and any(out.iterdir()) and not overwrite:
+        raise RecipeError(f"--out {out}: not empty and not a pipeline run; choose another "
+                          "directory or pass --overwrite")
+    if previous not in (None, recipe.fingerprint()) and not overwrite:
+        raise RecipeError(f"--out {out}: holds a run of another recipe (or other settings); "
+                          "choose another directory or pass --overwrite")
+    if overwrite and out.is_dir():
+        shutil.rmtree(out)
+    out.mkdir(parents=True, exist_ok=True)
+    tmp = layout.marker.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"recipe": recipe.name, "recipe_file": str(recipe_path),
+                               "fingerprint": recipe.fingerprint(),
+                               "machine": platform.platform()}, indent=2) + "\n")
+    tmp.replace(layout.marker)
+
+
+class Progress:
+    """One line per stage: what ran, how long, total elapsed and an estimate of what is left.
+
+    The estimate uses the measured time of stages of the same kind in this run, or the mean of
+    all stages measured so far for a kind not seen yet.
+    """
+
+    def __init__(self, stages: list[Stage], stream=sys.stderr):
+        self.stages, self.stream = stages, stream
+        self.start = time.perf_counter()
+        self.took: dict[str, list[float]] = {}
+
+    def _left(self, index: int) -> str:
+        measured = [t for ts in self.took.values() for t in ts]
+        if not measured:
+            return "?"
+        mean = sum(measured) / len(measured)
+        left = sum(sum(self.took.get(s.kind, [mean])) / len(self.took.get(s.kind, [mean]))
+                   for s in self.stages[index + 1:])
+        return f"~{_clock(left)}"
+
+    def line(self, index: int, message: str) -> None:
+        print(f"[{index + 1}/{len(self.stages)}] {self.stages[index].label}: {message}",
+              file=self.stream, flush=True)
+
+    def ran(self, index: int, seconds: float) -> None:
+        self.took.setdefault(self.stages[index].kind, []).append(seconds)
+        elapsed = time.perf_counter() - self.start
+        self.line(index, f"done in {_clock(seconds)} | elapsed {_clock(elapsed)} | "
+                         f"left {self._left(index)}")
+
+
+def run(recipe: Recipe, recipe_path: Path, out: Path, overwrite: bool = False) -> Path:
+    """Run every stage that is not done yet, then rebuild the leaderboard and the report."""
+    from ..leaderboard import build_leaderboard
+    from .report import write_report
+
+    layout = Layout(out)
+    claim(layout, recipe, recipe_path, overwrite)
+    stages = plan(recipe, recipe_path, layout)
+    progress = Progress(stages)
+    print(f"[run] {recipe.name}: {len(recipe.seeds)} seed(s) x (base + {', '.join(recipe.methods)})"
+          f" -> {out}", file=sys.stderr, flush=True)
+    for index, stage in enumerate(stages):
+        if stage.done():
+            progress.line(index, "already done, skipped")
+            continue
+        progress.line(index, "running")
+        began = time.perf_counter()
+        stage.run()
+        progress.ran(index, time.perf_counter() - began)
+    build_leaderboard(layout.submissions, layout.leaderboard)
+    report = write_report(recipe, recipe_path, layout)
+    print(f"[run] done in {_clock(time.perf_counter() - progress.start)}: {report}",
+          file=sys.stderr, flush=True)
+    return report

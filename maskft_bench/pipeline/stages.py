@@ -1,0 +1,154 @@
+"""The stages of a pipeline run, each with the test that says its outputs already exist.
+
+Every stage writes its outputs atomically (the suite, score directories and final
+checkpoints appear only when complete), so "done" is a cheap existence-and-identity check and
+an interrupted run restarts at the first stage that is not done. Training resumes inside the
+stage from its last checkpoint.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from functools import partial
+from pathlib import Path
+
+from ..atomic import sha256_file
+from ..suite import SUITE_VERSION
+from ..training.engine import META_FILE
+from .layout import BASE, Layout
+from .recipe import Recipe
+
+
+@dataclass(frozen=True)
+class Stage:
+    kind: str    # generate | train | score | submit: stages of a kind take similar time
+    label: str
+    done: Callable[[], bool]
+    run: Callable[[], None]
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _suite_done(recipe: Recipe, layout: Layout, seed: int) -> bool:
+    manifest = _read_json(layout.suite(seed) / "manifest.json")
+    want = {**asdict(recipe.suite_options(seed)), "gsm8k": None}
+    return bool(manifest) and manifest.get("suite_version") == SUITE_VERSION \
+        and manifest.get("options") == want
+
+
+def _generate(recipe: Recipe, layout: Layout, seed: int) -> None:
+    from ..suite.generate import generate_suite
+
+    shutil.rmtree(layout.suite(seed), ignore_errors=True)  # another version's or options' suite
+    generate_suite(layout.suite(seed), recipe.suite_options(seed))
+
+
+def scored_checkpoint(recipe: Recipe, layout: Layout, seed: int, method: str) -> Path:
+    """best/ (selected on validation questions) unless the recipe asks for final/ or none exists."""
+    run = layout.run(seed, method)
+    best = run / "best"
+    return best if recipe.score.select == "best" and (best / META_FILE).is_file() else run / "final"
+
+
+def _train(recipe: Recipe, layout: Layout, seed: int, method: str) -> None:
+    from ..training.engine import train
+
+    config = recipe.train_config(method, seed, layout.suite(seed))
+    # A run directory left by an interrupted stage continues from its last checkpoint; one
+    # made with other settings is refused by the engine rather than silently mixed.
+    train(config, layout.run(seed, method))
+
+
+def _score(recipe: Recipe, layout: Layout, seed: int, name: str) -> None:
+    from ..models import default_model_dir
+    from ..scoring.run import ScoreOptions, score
+
+    if name == BASE:
+        model = str(default_model_dir()) if recipe.model == "default" else recipe.model
+        baseline = None
+    else:
+        model = str(scored_checkpoint(recipe, layout, seed, name))
+        baseline = layout.score(seed, BASE)
+    score(ScoreOptions(model=model, out=layout.score(seed, name), backend=recipe.score.backend,
+                       tasks=recipe.score.tasks, batch_size=recipe.score.batch_size,
+                       dtype=recipe.score.dtype,
+                       baseline=baseline, suite=layout.suite(seed), overwrite=True))
+
+
+def _submitted_index(layout: Layout) -> dict:
+    return _read_json(layout.submitted) or {}
+
+
+def _submitted(layout: Layout, seed: int, name: str) -> bool:
+    """Done when the submission exists and was made from the score directory as it is now."""
+    entry = _submitted_index(layout).get(f"{seed}/{name}")
+    summary = layout.score(seed, name) / "summary.json"
+    return bool(entry) and summary.is_file() and entry["score_sha256"] == sha256_file(summary) \
+        and (layout.submissions / entry["file"]).is_file()
+
+
+def _submit(recipe: Recipe, recipe_path: Path, layout: Layout, seed: int, name: str) -> None:
+    from ..leaderboard import SubmissionMeta, create_submission
+
+    index = _submitted_index(layout)
+    key = f"{seed}/{name}"
+    if key in index:  # made from an earlier score of this model: replaced, not duplicated
+        (layout.submissions / index[key]["file"]).unlink(missing_ok=True)
+    train_meta = (_read_json(scored_checkpoint(recipe, layout, seed, name) / META_FILE)
+                  if name != BASE else None) or {}
+    config = train_meta.get("config", {})
+    meta = SubmissionMeta(
+        method=name, base_model=recipe.model if recipe.model != "default"
+        else "SmolLM2-135M-Instruct",
+        training_tokens=train_meta.get("tokens_seen", 0 if name == BASE else None),
+        training_flops=train_meta.get("training_flops", 0.0 if name == BASE else None),
+        paraphrases=recipe.suite.get("paraphrases") if name == "paraphrase" else None,
+        notes=f"maskft-bench run {recipe.name}, seed {seed}"
+              + (f", {config.get('epochs')} epochs at lr {config.get('learning_rate')}"
+                 if config else ", before fine-tuning"),
+        model_name=f"{recipe.name}-seed{seed}-{name}", recipe=recipe_path.name, seed=seed,
+        suite_dir=layout.suite(seed))
+    layout.submissions.mkdir(parents=True, exist_ok=True)
+    path = create_submission(layout.score(seed, name), layout.submissions, meta)
+    index[key] = {"file": path.name,
+                  "score_sha256": sha256_file(layout.score(seed, name) / "summary.json")}
+    tmp = layout.submitted.with_suffix(".tmp")
+    tmp.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
+    tmp.replace(layout.submitted)
+
+
+def _trained(layout: Layout, seed: int, method: str) -> bool:
+    return (layout.run(seed, method) / "final" / META_FILE).is_file()
+
+
+def _scored(layout: Layout, seed: int, name: str) -> bool:
+    return (layout.score(seed, name) / "summary.json").is_file()
+
+
+def plan(recipe: Recipe, recipe_path: Path, layout: Layout) -> list[Stage]:
+    """All stages in run order: per seed, the suite, the base model's score, then each method."""
+    stages: list[Stage] = []
+    for seed in recipe.seeds:
+        stages.append(Stage("generate", f"generate suite (seed {seed})",
+                            partial(_suite_done, recipe, layout, seed),
+                            partial(_generate, recipe, layout, seed)))
+        for name in (BASE, *recipe.methods):
+            if name != BASE:
+                stages.append(Stage("train", f"train {name} (seed {seed})",
+                                    partial(_trained, layout, seed, name),
+                                    partial(_train, recipe, layout, seed, name)))
+            stages.append(Stage("score", f"score {name} (seed {seed})",
+                                partial(_scored, layout, seed, name),
+                                partial(_score, recipe, layout, seed, name)))
+            stages.append(Stage("submit", f"submit {name} (seed {seed})",
+                                partial(_submitted, layout, seed, name),
+                                partial(_submit, recipe, recipe_path, layout, seed, name)))
+    return stages

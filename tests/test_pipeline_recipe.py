@@ -1,0 +1,120 @@
+"""Pipeline recipes, the output-directory claim and progress lines: no model needed."""
+
+from __future__ import annotations
+
+import io
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import yaml
+
+from maskft_bench.cli import main
+from maskft_bench.pipeline.layout import Layout
+from maskft_bench.pipeline.recipe import RECIPES_DIR, RecipeError, load, parse
+from maskft_bench.pipeline.runner import Progress, claim
+from maskft_bench.pipeline.stages import Stage, plan
+
+MINI = {"name": "mini", "seeds": [0], "methods": ["standard", "masked"],
+        "suite": {"bio_people": 4}, "train": {"epochs": 1, "batch_size": 4}}
+
+
+def _recipe(tmp_path: Path, **changes) -> tuple[object, Path]:
+    path = tmp_path / "recipe.yaml"
+    path.write_text(yaml.safe_dump({**MINI, **changes}))
+    return load(str(path))
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES_DIR.glob("*.yaml")))
+def test_shipped_recipes_resolve_for_every_method(name):
+    recipe, path = load(name)
+    assert path.parent == RECIPES_DIR
+    for method in recipe.methods:
+        config = recipe.train_config(method, recipe.seeds[0], Path("suite"))
+        assert config.method == method and config.data == "suite"
+
+
+def test_cpu_default_trains_the_three_knowledge_methods():
+    recipe, _ = load("cpu-default")
+    assert recipe.methods == ("standard", "paraphrase", "masked")
+    assert recipe.model == "default"
+
+
+def test_train_settings_from_a_file_follow_per_method(tmp_path):
+    (tmp_path / "t.yaml").write_text(yaml.safe_dump(
+        {"epochs": 2, "learning_rate": 1e-4, "per_method": {"masked": {"learning_rate": 3e-4}}}))
+    recipe, _ = _recipe(tmp_path, train="t.yaml")
+    assert recipe.train_config("masked", 0, Path("s")).learning_rate == 3e-4
+    assert recipe.train_config("standard", 0, Path("s")).learning_rate == 1e-4
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"method": ["standard"]}, "unknown key 'method'"),
+    ({"methods": ["standard", "magic"]}, "unknown method 'magic'"),
+    ({"seeds": ["zero"]}, "seeds: expected a non-empty list of int"),
+    ({"seeds": []}, "seeds: expected a non-empty list of int"),
+    ({"suite": {"bio_persons": 3}}, "suite: expected some of"),
+    ({"score": {"select": "last"}}, "score.select must be best or final"),
+    ({"train": {"epochz": 1}}, "unknown setting 'epochz'"),
+    ({"train": "missing.yaml"}, "train:"),
+])
+def test_bad_recipes_are_refused_before_anything_runs(tmp_path, changes, message):
+    with pytest.raises(RecipeError, match=message):
+        _recipe(tmp_path, **changes)
+
+
+def test_missing_key_is_named():
+    with pytest.raises(RecipeError, match="missing 'methods'"):
+        parse({"name": "x", "seeds": [0]}, Path("r.yaml"))
+
+
+def test_unknown_recipe_name_lists_the_shipped_ones(capsys):
+    assert main(["run", "no-such-recipe", "--out", "unused"]) == 2
+    err = capsys.readouterr().err
+    assert "no-such-recipe" in err and "cpu-default" in err and len(err.splitlines()) == 1
+
+
+def test_fingerprint_ignores_seeds_but_not_settings(tmp_path):
+    recipe, _ = _recipe(tmp_path)
+    assert replace(recipe, seeds=(1, 2)).fingerprint() == recipe.fingerprint()
+    assert replace(recipe, methods=("masked",)).fingerprint() != recipe.fingerprint()
+
+
+def test_claim_refuses_another_recipe_and_unrelated_files(tmp_path):
+    recipe, path = _recipe(tmp_path)
+    layout = Layout(tmp_path / "out")
+    claim(layout, recipe, path, overwrite=False)
+    claim(layout, replace(recipe, seeds=(7,)), path, overwrite=False)  # more seeds: same run
+    other = replace(recipe, methods=("masked",))
+    with pytest.raises(RecipeError, match="another recipe"):
+        claim(layout, other, path, overwrite=False)
+    (layout.out / "keep.txt").write_text("x")
+    claim(layout, other, path, overwrite=True)
+    assert not (layout.out / "keep.txt").exists()
+
+    unrelated = tmp_path / "mine"
+    unrelated.mkdir()
+    (unrelated / "notes.txt").write_text("mine")
+    with pytest.raises(RecipeError, match="not a pipeline run"):
+        claim(Layout(unrelated), recipe, path, overwrite=False)
+    assert (unrelated / "notes.txt").read_text() == "mine"
+
+
+def test_plan_orders_stages_per_seed(tmp_path):
+    recipe, path = _recipe(tmp_path, seeds=[0, 1])
+    labels = [s.label for s in plan(recipe, path, Layout(tmp_path / "out"))]
+    assert labels[:6] == ["generate suite (seed 0)", "score base (seed 0)", "submit base (seed 0)",
+                          "train standard (seed 0)", "score standard (seed 0)",
+                          "submit standard (seed 0)"]
+    assert len(labels) == 2 * (1 + 2 + 3 * 2) and labels[9] == "generate suite (seed 1)"
+
+
+def test_progress_estimates_from_stages_of_the_same_kind():
+    stages = [Stage(kind, kind, bool, lambda: None) for kind in ("train", "score", "train",
+                                                                 "score")]
+    stream = io.StringIO()
+    progress = Progress(stages, stream)
+    progress.ran(0, 100.0)
+    assert "left ~5m00s" in stream.getvalue()  # three more stages, 100 s each by default
+    progress.ran(1, 10.0)
+    assert stream.getvalue().splitlines()[-1].endswith("left ~1m50s")  # train 100 + score 10
