@@ -8,7 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from leaderboard_support import REPO, SEED, answer_correctly, document_for_suite, with_retention, write
+from leaderboard_support import (
+    REPO,
+    SEED,
+    answer_correctly,
+    document_for_suite,
+    drop_task,
+    with_retention,
+    write,
+)
 from selenium import webdriver
 from selenium.common.exceptions import NoAlertPresentException
 from selenium.webdriver.chrome.service import Service
@@ -32,7 +40,8 @@ NOTES = f"{MARKUP} </script><script>alert(2)</script>"
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory, seed_document, small_suite) -> Path:
-    """A leaderboard of the seed entry, four rewritten variants and one on another suite."""
+    """The seed entry and four rewritten variants on the default suite; on another suite, one
+    entry with math and one without."""
     root = tmp_path_factory.mktemp("board")
     subs = root / "submissions"
     subs.mkdir()
@@ -50,6 +59,9 @@ def page(tmp_path_factory, seed_document, small_suite) -> Path:
     write(answer_correctly(seed, "maskft_gsm", 120, method="sft", base_model="OtherBase-1B",
                            model_name="other-base-demo", training_flops=None), subs)
     write(document_for_suite(seed, small_suite), subs)
+    knowledge_only = document_for_suite(seed, small_suite, answer="Sorry")
+    drop_task(knowledge_only, "maskft_gsm")
+    write(knowledge_only, subs)
     build_leaderboard(subs, root / "site")
     return root / "site" / "index.html"
 
@@ -77,8 +89,10 @@ def loaded(browser, page):
 
 
 def cells(driver, field: str) -> list[str]:
+    """The visible cells of a column, top to bottom (hidden columns have none)."""
     return [c.text for c in driver.find_elements(
-        By.CSS_SELECTOR, f'.tabulator-row .tabulator-cell[tabulator-field="{field}"]')]
+        By.CSS_SELECTOR, f'.tabulator-row .tabulator-cell[tabulator-field="{field}"]')
+        if c.is_displayed()]
 
 
 def test_page_loads_without_console_errors(loaded):
@@ -128,6 +142,10 @@ def test_filters_by_method_base_model_and_suite(loaded):
     suite.select_by_value("bio40-nd8-seed7-p2-math20.5.10")
     assert len(cells(loaded, "model_name")) == 1
     assert "--seed 7" in loaded.find_element(By.ID, "suite-command").text
+    assert cells(loaded, "aggregate") and not cells(loaded, "knowledge")
+    suite.select_by_value("bio40-nd8-seed7-p2-math20.5.10-nomath")
+    assert len(cells(loaded, "model_name")) == 1
+    assert cells(loaded, "knowledge") and not cells(loaded, "aggregate")
     suite.select_by_value("default")
     assert len(cells(loaded, "model_name")) == 5
     assert not [e for e in loaded.get_log("browser") if e["level"] == "SEVERE"]

@@ -8,25 +8,31 @@ from maskft_bench.leaderboard import build_leaderboard
 from maskft_bench.leaderboard.render_html import render_html, script_json
 from maskft_bench.leaderboard.render_markdown import md_text, render_markdown
 from maskft_bench.leaderboard.suites import suite_label
-from maskft_bench.leaderboard.table import METHOD_COLOURS, Entry, by_suite, method_colours
+from maskft_bench.leaderboard.table import METHOD_COLOURS, Entry, boards, method_colours
 from maskft_bench.suite.generate import SuiteOptions
 
 MARKUP = "<img src=x onerror=alert(1)><b>x</b>"
 ENTRY = Entry(id="a", suite="default", suite_command="maskft-bench generate --seed 0",
-              model_name="m", method="masked", base_model="b", forward=0.5, reverse=0.25, math=0.1,
-              aggregate=0.3, aggregate_stderr=0.01, retention=None, training_tokens=1000,
-              training_flops=1e12, paraphrases=0, date="2026-11-27", notes="", recipe=None, seed=0)
+              model_name="m", method="masked", base_model="b", forward=0.5, reverse=0.25,
+              knowledge=0.375, math=0.1, aggregate=0.3, aggregate_stderr=0.01, retention=None,
+              training_tokens=1000, training_flops=1e12, paraphrases=0, date="2026-11-27", notes="",
+              recipe=None, seed=0)
 
 
-def test_ranks_are_per_suite_with_shared_ranks_for_ties():
+def test_boards_per_suite_and_math_with_shared_ranks_for_ties():
+    no_math = {"math": None, "aggregate": None, "aggregate_stderr": None}
     entries = [replace(ENTRY, id="low", aggregate=0.1), replace(ENTRY, id="t2", model_name="z"),
                replace(ENTRY, id="t1", model_name="a"), replace(ENTRY, id="best", aggregate=0.9),
-               replace(ENTRY, id="other", suite="bio20-nd10-seed0", aggregate=0.95)]
-    groups = by_suite(reversed(entries))
-    assert list(groups) == ["default", "bio20-nd10-seed0"]
-    assert [(r.rank, r.entry.id) for r in groups["default"]] == [
+               replace(ENTRY, id="other", suite="bio20-nd10-seed0", aggregate=0.95),
+               replace(ENTRY, id="k-low", suite="bio20-nd10-seed0", knowledge=0.2, **no_math),
+               replace(ENTRY, id="k-high", suite="bio20-nd10-seed0", knowledge=0.6, **no_math)]
+    board_list = boards(reversed(entries))
+    assert [b.key for b in board_list] == ["default", "bio20-nd10-seed0", "bio20-nd10-seed0-nomath"]
+    assert [(r.rank, r.entry.id) for r in board_list[0].ranked] == [
         (1, "best"), (2, "t1"), (2, "t2"), (4, "low")]
-    assert [r.rank for r in groups["bio20-nd10-seed0"]] == [1]
+    assert [r.entry.id for r in board_list[2].ranked] == ["k-high", "k-low"]
+    assert (board_list[2].ranked_by, board_list[2].title) == (
+        "knowledge", "bio20-nd10-seed0, without math")
 
 
 def test_suite_labels():
@@ -51,16 +57,19 @@ def test_markdown_cells_are_literal_text():
 
 
 def test_markdown_tables():
-    groups = by_suite([replace(ENTRY, model_name=MARKUP),
-                       replace(ENTRY, id="b", suite="bio20-nd10-seed0", retention=0.75)])
-    text = render_markdown(groups)
+    text = render_markdown(boards([
+        replace(ENTRY, model_name=MARKUP),
+        replace(ENTRY, id="b", suite="bio20-nd10-seed0", retention=0.75),
+        replace(ENTRY, id="c", suite="bio20-nd10-seed0", math=None, aggregate=None)]))
     assert "## Suite `default`" in text and "## Suite `bio20-nd10-seed0`" in text
-    default, other = text.split("## Suite `bio20-nd10-seed0`")
+    default, other, no_math = text.split("## Suite `bio20-nd10-seed0")
     assert "retention" not in default.split("| rank")[1]  # no entry there has it
     assert "| rank | model | method | forward | reverse | math | aggregate | retention |" in other
     assert "| 0.750 |" in other
     assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" in text
     assert "**0.300** ± 0.010" in text and "| 1,000 |" in text
+    assert "| rank | model | method | forward | reverse | knowledge | training tokens | date |" \
+        in no_math and "**0.375**" in no_math
 
 
 def test_script_json_cannot_close_the_script_element():
@@ -71,8 +80,8 @@ def test_script_json_cannot_close_the_script_element():
 
 
 def test_html_holds_submitted_strings_only_as_escaped_json():
-    html = render_html(by_suite([replace(ENTRY, model_name=MARKUP, method="<i>m",
-                                         notes="</script><script>alert(1)</script>")]))
+    html = render_html(boards([replace(ENTRY, model_name=MARKUP, method="<i>m",
+                                       notes="</script><script>alert(1)</script>")]))
     assert "<img" not in html and "<i>m" not in html and "alert(1)</script>" not in html
     data = re.search(r'<script type="application/json" id="leaderboard-data">(.*?)</script>', html,
                      re.S).group(1)

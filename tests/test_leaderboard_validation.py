@@ -8,6 +8,7 @@ from leaderboard_support import (
     SEED,
     answer_correctly,
     document_for_suite,
+    drop_task,
     rescore,
     with_retention,
     write,
@@ -212,10 +213,20 @@ def test_a_question_logged_twice(document, tmp_path):
     assert "each question once" in rejected_by(write(document, tmp_path), "complete")
 
 
-def test_missing_task(document, tmp_path):
-    for part in (document["samples"], document["summary"]["tasks"], document["summary"]["task_hashes"]):
-        del part["maskft_gsm"]
-    assert "maskft_gsm" in rejected_by(write(document, tmp_path), "complete")
+def test_missing_knowledge_task(document, tmp_path):
+    drop_task(document, "maskft_bio_reverse")
+    assert "maskft_bio_reverse" in rejected_by(write(document, tmp_path), "complete")
+
+
+def test_math_is_optional(document, tmp_path):
+    """The CPU pipeline does not score math: such an entry has knowledge, not aggregate."""
+    drop_task(document, "maskft_gsm")
+    assert set(document["summary"]["scores"]) == {"forward", "reverse"}
+    result = verdict(write(document, tmp_path))
+    assert result.accepted, result.line()
+    entry = result.entry
+    assert (entry.math, entry.aggregate) == (None, None)
+    assert entry.knowledge == pytest.approx((entry.forward + entry.reverse) / 2)
 
 
 def test_validation_split(document, tmp_path):

@@ -13,7 +13,7 @@ from .archive import write_atomic
 from .errors import LeaderboardError
 from .render_html import render_html
 from .render_markdown import render_markdown
-from .table import by_suite
+from .table import boards
 from .validation import validate_submissions
 
 # The page's JavaScript libraries live in the repository (leaderboard/vendor/), not the package.
@@ -43,12 +43,13 @@ def build_leaderboard(submissions_dir: Path, out_dir: Path) -> list[Path]:
     if rejected:
         raise LeaderboardError(f"refusing to build: {len(rejected)} rejected submission(s), "
                                f"first: {rejected[0].line()}")
-    groups = by_suite(v.entry for v in verdicts)
+    board_list = boards(v.entry for v in verdicts)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _vendor(out_dir)
     written = []
-    for name, text in (("README.md", render_markdown(groups)), ("index.html", render_html(groups))):
+    for name, text in (("README.md", render_markdown(board_list)),
+                       ("index.html", render_html(board_list))):
         write_atomic(out_dir / name, text.encode())
         written.append(out_dir / name)
     return written

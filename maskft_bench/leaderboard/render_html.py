@@ -8,7 +8,7 @@ script element, and page.js puts every string into the DOM as text, never as HTM
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..suite import SUITE_VERSION
-from .table import Ranked, method_colours
+from .table import Board, method_colours
 
 PAGE_DIR = Path(__file__).with_name("page")
 VENDOR = {"tabulator_js": "vendor/tabulator-tables/tabulator.min.js",
@@ -31,24 +31,25 @@ def script_json(value: object) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def page_data(groups: Mapping[str, Sequence[Ranked]]) -> dict:
-    entries = [{**asdict(r.entry), "rank": r.rank} for ranked in groups.values() for r in ranked]
+def page_data(board_list: Sequence[Board]) -> dict:
+    entries = [{**asdict(r.entry), "rank": r.rank, "board": board.key}
+               for board in board_list for r in board.ranked]
     return {
-        "suites": [{"label": label, "command": ranked[0].entry.suite_command,
-                    "entries": len(ranked)} for label, ranked in groups.items()],
+        "boards": [{"key": b.key, "title": b.title, "command": b.suite_command, "math": b.math}
+                   for b in board_list],
         "methods": method_colours(e["method"] for e in entries),
         "entries": entries,
     }
 
 
-def render_html(groups: Mapping[str, Sequence[Ranked]]) -> str:
+def render_html(board_list: Sequence[Board]) -> str:
     env = Environment(loader=FileSystemLoader(PAGE_DIR), autoescape=True,
                       undefined=StrictUndefined, keep_trailing_newline=True)
     return env.get_template("index.html.j2").render(
-        data=script_json(page_data(groups)),
+        data=script_json(page_data(board_list)),
         css=Markup((PAGE_DIR / "page.css").read_text()),
         js=Markup((PAGE_DIR / "page.js").read_text()),
         vendor=VENDOR,
         suite_version=SUITE_VERSION,
-        submissions=sum(len(r) for r in groups.values()),
+        submissions=sum(len(b.ranked) for b in board_list),
     )

@@ -25,9 +25,10 @@ from .errors import LeaderboardError
 from .limits import SUITE_OPTION_MAX
 from .verdict import Rejected
 
-# The five test tasks every submission must have scored; retention is optional.
+# The knowledge tasks every submission must have scored; math (maskft_gsm) and retention are
+# optional (math is slow to score on a CPU: 384-token answers).
 REQUIRED_TASKS = tuple(f"{TEST_GROUP}_{name}" for name in
-                       ("bio_forward", "bio_reverse", "namedesc_forward", "namedesc_reverse", "gsm"))
+                       ("bio_forward", "bio_reverse", "namedesc_forward", "namedesc_reverse"))
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
-"""Leaderboard rows: one per accepted submission, grouped by suite and ranked by aggregate.
+"""Leaderboard rows: one per accepted submission, on boards ranked by aggregate.
 
-Entries scored on different suites are different benchmarks, so ranks are per suite and the
-renderers show one table (or one filtered view) per suite.
+Entries scored on different suites are different benchmarks, and so are entries that left out
+the math task (the CPU pipeline does): each (suite, math scored or not) pair is its own board,
+ranked by aggregate, or by knowledge (the mean of forward and reverse) where math was not scored.
 """
 
 from __future__ import annotations
@@ -34,8 +35,9 @@ class Entry:
     base_model: str
     forward: float
     reverse: float
-    math: float
-    aggregate: float
+    knowledge: float  # mean of the four knowledge tasks: (forward + reverse) / 2
+    math: float | None  # None: the math task was not scored
+    aggregate: float | None  # all five tasks; None without math
     aggregate_stderr: float | None
     retention: float | None
     training_tokens: int | None
@@ -46,6 +48,10 @@ class Entry:
     recipe: str | None
     seed: int | None
 
+    def score(self) -> float:
+        """What the entry is ranked by on its board."""
+        return self.knowledge if self.aggregate is None else self.aggregate
+
 
 @dataclass(frozen=True)
 class Ranked:
@@ -53,23 +59,43 @@ class Ranked:
     entry: Entry
 
 
-def by_suite(entries: Iterable[Entry]) -> dict[str, list[Ranked]]:
-    """Suites in display order ("default" first), each ranked by aggregate, best first.
+@dataclass(frozen=True)
+class Board:
+    """Entries that are comparable: one suite, all scored with math or all without."""
 
-    Ties share a rank (1, 2, 2, 4); ties are listed by model name, then id, so the order never
-    depends on the order files were read in.
-    """
-    groups: dict[str, list[Entry]] = {}
+    key: str  # "default", "bio20-nd5-seed0", "bio20-nd5-seed0-nomath"
+    title: str  # "default", "bio20-nd5-seed0, without math"
+    suite_command: str
+    math: bool
+    ranked: list[Ranked]
+
+    @property
+    def ranked_by(self) -> str:
+        return "aggregate" if self.math else "knowledge"
+
+
+def _rank(entries: list[Entry]) -> list[Ranked]:
+    """Best first; ties share a rank (1, 2, 2, 4) and are listed by model name, then id, so the
+    order never depends on the order files were read in."""
+    ranked: list[Ranked] = []
+    for i, entry in enumerate(sorted(entries, key=lambda e: (-e.score(), e.model_name, e.id))):
+        tied = ranked and ranked[-1].entry.score() == entry.score()
+        ranked.append(Ranked(ranked[-1].rank if tied else i + 1, entry))
+    return ranked
+
+
+def boards(entries: Iterable[Entry]) -> list[Board]:
+    """The boards in display order: the default suite first, with math before without."""
+    groups: dict[tuple[str, bool], list[Entry]] = {}
     for entry in entries:
-        groups.setdefault(entry.suite, []).append(entry)
-    out = {}
-    for suite in sorted(groups, key=lambda s: (s != "default", s)):
-        ordered = sorted(groups[suite], key=lambda e: (-e.aggregate, e.model_name, e.id))
-        ranked = []
-        for i, entry in enumerate(ordered):
-            tied = ranked and ranked[-1].entry.aggregate == entry.aggregate
-            ranked.append(Ranked(ranked[-1].rank if tied else i + 1, entry))
-        out[suite] = ranked
+        groups.setdefault((entry.suite, entry.math is not None), []).append(entry)
+    out = []
+    for suite, math in sorted(groups, key=lambda k: (k[0] != "default", k[0], not k[1])):
+        members = groups[suite, math]
+        out.append(Board(key=suite if math else f"{suite}-nomath",
+                         title=suite if math else f"{suite}, without math",
+                         suite_command=members[0].suite_command, math=math,
+                         ranked=_rank(members)))
     return out
 
 

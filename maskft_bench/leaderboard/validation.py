@@ -2,9 +2,9 @@
 
 In order: file-type, file-size, format (gzip, UTF-8 JSON), schema (schema.json), identifiers,
 file-name (derived from the content), suite (a suite this project ships, regenerated from its
-options), task-hash, complete (no --limit, every question scored once), samples (the logged
-questions are the suite's), metrics (recomputed from the responses equal the reported ones),
-duplicate (the same responses as another accepted file).
+options), task-hash, complete (no --limit, the four knowledge tasks present, every question
+scored once), samples (the logged questions are the suite's), metrics (recomputed from the
+responses equal the reported ones), duplicate (the same responses as another accepted file).
 """
 
 from __future__ import annotations
@@ -146,7 +146,7 @@ def _metrics(document: Mapping, suite: ShippedSuite) -> tuple[dict, dict | None]
         for field in ("value", "stderr"):
             _compare(f"summary.json scores.{name}.{field}", summary["scores"][name][field],
                      cell[field])
-    if TEST_GROUP in results["results"]:
+    if TEST_GROUP in results["results"] and "aggregate" in headlines:
         _compare(f"lm-eval results {TEST_GROUP} accuracy",
                  results["results"][TEST_GROUP].get("accuracy,none"), headlines["aggregate"]["value"])
     return headlines, _retention(document, suite)
@@ -185,12 +185,14 @@ def _check_document(document: dict, file_name: str) -> tuple[Entry, str]:
     for task, log in sorted(samples.items()):
         _same_questions(task, log, suite.questions[task])
     headlines, retention = _metrics(document, suite)
+    forward, reverse = headlines["forward"]["value"], headlines["reverse"]["value"]
+    aggregate = headlines.get("aggregate", {})
     entry = Entry(
         id=meta["id"], suite=suite.label, suite_command=suite.options.command(),
         model_name=meta["model_name"], method=meta["method"], base_model=meta["base_model"],
-        forward=headlines["forward"]["value"], reverse=headlines["reverse"]["value"],
-        math=headlines["math"]["value"], aggregate=headlines["aggregate"]["value"],
-        aggregate_stderr=headlines["aggregate"]["stderr"],
+        forward=forward, reverse=reverse, knowledge=(forward + reverse) / 2,
+        math=headlines.get("math", {}).get("value"), aggregate=aggregate.get("value"),
+        aggregate_stderr=aggregate.get("stderr"),
         retention=retention["value"] if retention else None,
         training_tokens=meta["training_tokens"], training_flops=meta["training_flops"],
         paraphrases=meta["paraphrases"], date=meta["date"], notes=meta["notes"],

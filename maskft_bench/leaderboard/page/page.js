@@ -48,17 +48,19 @@
     renderVertical: "basic",
     placeholder: "No entries match these filters.",
     columnDefaults: { headerWordWrap: true, vertAlign: "middle" },
-    initialSort: [{ column: "aggregate", dir: "desc" }],
+    initialSort: [{ column: "rank", dir: "asc" }],
     columns: [
       { title: "#", field: "rank", ...number, formatter: asText(String), minWidth: 48 },
       { title: "Model", field: "model_name", ...words, minWidth: 150, widthGrow: 2 },
       { title: "Method", field: "method", formatter: methodCell, minWidth: 108 },
       { title: "Base model", field: "base_model", ...words, minWidth: 150, widthGrow: 2 },
-      { title: "Forward", field: "forward", ...number, formatter: asText(score), minWidth: 84 },
-      { title: "Reverse", field: "reverse", ...number, formatter: asText(score), minWidth: 84 },
+      { title: "Forward", field: "forward", ...number, formatter: asText(score), minWidth: 88 },
+      { title: "Reverse", field: "reverse", ...number, formatter: asText(score), minWidth: 88 },
       { title: "Math", field: "math", ...number, formatter: asText(score), minWidth: 66 },
       { title: "Aggregate", field: "aggregate", ...number, formatter: aggregateCell, minWidth: 116,
         cssClass: "score-aggregate" },
+      { title: "Knowledge", field: "knowledge", ...number, formatter: asText(score), minWidth: 106,
+        cssClass: "score-aggregate", visible: false },
       { title: "Retention", field: "retention", ...number, formatter: asText(score), minWidth: 88 },
       { title: "Training tokens", field: "training_tokens", ...number, formatter: asText(count), minWidth: 82 },
       { title: "Training FLOPs", field: "training_flops", ...number, formatter: asText(flops), minWidth: 82 },
@@ -68,7 +70,7 @@
     ],
   });
 
-  const suiteSelect = byId("filter-suite");
+  const boardSelect = byId("filter-suite");
   const baseSelect = byId("filter-base");
   const methodSelect = byId("filter-method");
 
@@ -83,7 +85,7 @@
 
   function visible() {
     return data.entries.filter((e) =>
-      e.suite === suiteSelect.value &&
+      e.board === boardSelect.value &&
       (!baseSelect.value || e.base_model === baseSelect.value) &&
       (!methodSelect.value || e.method === methodSelect.value));
   }
@@ -126,11 +128,12 @@
       maintainAspectRatio: false,
       scales: { x: axis("training FLOPs", { type: "logarithmic", ticks: { callback: powerOfTen } }),
                 y: axis("aggregate accuracy", { min: 0, max: 1 }) },
-      plugins: { tooltip: tooltip((e) => `${e.model_name} (${e.method}): aggregate ${score(e.aggregate)}, ${flops(e.training_flops)} FLOPs`) },
+      plugins: { tooltip: tooltip((e) => `${e.model_name} (${e.method}): aggregate ${score(e.aggregate)}, knowledge ${score(e.knowledge)}, ${flops(e.training_flops)} FLOPs`) },
     },
   });
 
-  function updatePlots(entries) {
+  function updatePlots(entries, board) {
+    const ranked = board && !board.math ? "knowledge" : "aggregate";
     direction.data.datasets = [
       ...perMethod(entries, (e) => ({ x: e.forward, y: e.reverse, entry: e })),
       { type: "line", label: "reverse = forward", data: [{ x: 0, y: 0 }, { x: 1, y: 1 }],
@@ -144,39 +147,45 @@
     const xs = trained.map((e) => e.training_flops);
     const [lo, hi] = [Math.min(...xs) / 2, Math.max(...xs) * 2];
     compute.data.datasets = [
-      ...perMethod(trained, (e) => ({ x: e.training_flops, y: e.aggregate, entry: e })),
+      ...perMethod(trained, (e) => ({ x: e.training_flops, y: e[ranked], entry: e })),
       ...untrained.map((e) => ({
         type: "line", label: `${e.model_name} (untrained)`,
-        data: [{ x: lo, y: e.aggregate, entry: e }, { x: hi, y: e.aggregate, entry: e }],
+        data: [{ x: lo, y: e[ranked], entry: e }, { x: hi, y: e[ranked], entry: e }],
         borderColor: colours[e.method], borderDash: [6, 4], borderWidth: 1.5, pointRadius: 0,
       })),
     ];
     byId("plot-compute").parentElement.hidden = trained.length === 0;
+    compute.options.scales.y.title.text = `${ranked} accuracy`;
     compute.update();
     const notes = [];
     if (trained.length === 0) {
       notes.push("No fine-tuned entry with reported training compute matches these filters yet.");
-      for (const e of untrained) notes.push(`Untrained: ${e.model_name}, aggregate ${score(e.aggregate)}.`);
+      for (const e of untrained) notes.push(`Untrained: ${e.model_name}, ${ranked} ${score(e[ranked])}.`);
     }
     if (unknown > 0) notes.push(`${unknown} ${unknown === 1 ? "entry reports" : "entries report"} no training compute and ${unknown === 1 ? "is" : "are"} not shown.`);
     byId("compute-note").textContent = notes.join(" ");
   }
 
   function update() {
-    const suite = data.suites.find((s) => s.label === suiteSelect.value);
-    const inSuite = data.entries.filter((e) => e.suite === suiteSelect.value);
+    const board = data.boards.find((b) => b.key === boardSelect.value);
+    const inSuite = data.entries.filter((e) => e.board === boardSelect.value);
+    for (const field of ["math", "aggregate"]) {
+      if (board && !board.math) table.hideColumn(field); else table.showColumn(field);
+    }
+    if (board && !board.math) table.showColumn("knowledge"); else table.hideColumn("knowledge");
+    table.redraw(true);  // fit the remaining columns to the width again
     fill(baseSelect, distinct(inSuite, "base_model"), "All");
     fill(methodSelect, distinct(inSuite, "method"), "All");
     const entries = visible();
     const ids = new Set(entries.map((e) => e.id));
     table.setFilter((row) => ids.has(row.id));
-    byId("suite-command").textContent = suite ? suite.command : "";
+    byId("suite-command").textContent = board ? board.command : "";
     byId("count").textContent = `${entries.length} of ${inSuite.length} entries`;
-    updatePlots(entries);
+    updatePlots(entries, board);
   }
 
-  fill(suiteSelect, data.suites.map((s) => s.label));
+  boardSelect.replaceChildren(...data.boards.map((b) => new Option(b.title, b.key)));
   byId("empty").hidden = data.entries.length > 0;
-  for (const select of [suiteSelect, baseSelect, methodSelect]) select.addEventListener("change", update);
+  for (const select of [boardSelect, baseSelect, methodSelect]) select.addEventListener("change", update);
   table.on("tableBuilt", update);
 })();
