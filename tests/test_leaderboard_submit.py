@@ -3,12 +3,20 @@
 import json
 
 import pytest
-from leaderboard_support import SEED, answer_correctly, score_dir, with_retention, write
+from leaderboard_support import (
+    SEED,
+    answer_correctly,
+    drop_task,
+    score_dir,
+    with_retention,
+    write,
+)
 
 from maskft_bench.cli import main
 from maskft_bench.leaderboard import (
     LeaderboardError,
     SubmissionMeta,
+    build_leaderboard,
     create_submission,
     validate_submissions,
 )
@@ -132,3 +140,22 @@ def test_nan_in_lm_evals_files_becomes_null(document, tmp_path):
     document["results"]["results"]["maskft"]["contains_stderr,none"] = float("nan")
     path = create_submission(score_dir(document, tmp_path / "score"), tmp_path / "subs", META)
     assert read_submission(path)["results"]["results"]["maskft"]["contains_stderr,none"] is None
+
+
+def test_a_pipeline_run_without_math(document, tmp_path):
+    """What `maskft-bench run cpu-default` submits: no math, retention against its base score."""
+    drop_task(document, "maskft_gsm")
+    base = score_dir(document, tmp_path / "scores" / "base")
+    tuned = with_retention(answer_correctly(document, "maskft_bio_reverse", 30), document)
+    tuned["summary"]["retention"]["baseline"] = str(base)
+    subs = tmp_path / "leaderboard" / "submissions"
+    for name, doc in (("base", document), ("masked", tuned)):
+        results = base if name == "base" else score_dir(doc, tmp_path / "scores" / name)
+        create_submission(results, subs, SubmissionMeta(
+            method=name, base_model="SmolLM2-135M-Instruct", model_name=f"mini-seed0-{name}",
+            training_tokens=0 if name == "base" else 5000, notes="maskft-bench run mini, seed 0",
+            recipe="mini.yaml", seed=0, suite_dir=tmp_path / "unused"))
+    build_leaderboard(subs, tmp_path / "leaderboard")
+    board = (tmp_path / "leaderboard" / "README.md").read_text()
+    assert "## Suite `default`, without math" in board and "| knowledge |" in board
+    assert board.index("mini-seed0-masked") < board.index("mini-seed0-base")

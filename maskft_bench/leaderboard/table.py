@@ -64,7 +64,7 @@ class Board:
     """Entries that are comparable: one suite, all scored with math or all without."""
 
     key: str  # "default", "bio20-nd5-seed0", "bio20-nd5-seed0-nomath"
-    title: str  # "default", "bio20-nd5-seed0, without math"
+    suite: str  # the suite label: "default", "bio20-nd5-seed0"
     suite_command: str
     math: bool
     ranked: list[Ranked]
@@ -72,6 +72,10 @@ class Board:
     @property
     def ranked_by(self) -> str:
         return "aggregate" if self.math else "knowledge"
+
+    @property
+    def title(self) -> str:
+        return self.suite if self.math else f"{self.suite}, without math"
 
 
 def _rank(entries: list[Entry]) -> list[Ranked]:
@@ -92,8 +96,7 @@ def boards(entries: Iterable[Entry]) -> list[Board]:
     out = []
     for suite, math in sorted(groups, key=lambda k: (k[0] != "default", k[0], not k[1])):
         members = groups[suite, math]
-        out.append(Board(key=suite if math else f"{suite}-nomath",
-                         title=suite if math else f"{suite}, without math",
+        out.append(Board(key=suite if math else f"{suite}-nomath", suite=suite,
                          suite_command=members[0].suite_command, math=math,
                          ranked=_rank(members)))
     return out
