@@ -139,7 +139,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-every", type=_integer, default=None,
                    help="validation-QA selection every N steps (0: at the end only)")
     p.add_argument("--mask-token", default=None,
-                   help="mask token (default: an unused special token of the tokenizer)")
+                   help="mask token (default: an unused special token of the tokenizer; for dllm "
+                   "the model's own mask token when it declares one)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="any other TrainConfig setting, e.g. --set mask_schedule=fixed")
     p.add_argument("--resume", action="store_true",

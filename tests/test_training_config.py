@@ -23,6 +23,7 @@ def test_gpu_recipe_has_the_papers_optimiser():
     assert (config.adam_beta1, config.adam_beta2, config.weight_decay) == (0.9, 0.95, 0.1)
     assert (config.warmup_ratio, config.max_grad_norm, config.batch_size) == (0.02, 1.0, 64)
     assert config.bf16
+    assert load_config(REPO / "train" / "gpu-h100.yaml", {"method": "dllm"}).learning_rate == 1e-5
 
 
 @pytest.mark.parametrize(
