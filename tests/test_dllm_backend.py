@@ -103,11 +103,16 @@ def test_chat_template_and_model_info(model_dir):
     assert info["model_family"] == "diffusion" and info["model_dtype"] == "torch.float32"
 
 
-def test_score_refuses_pretrained_in_model_args(tmp_path, model_dir):
+@pytest.mark.parametrize(("model_args", "message"), [
+    ("pretrained=other", "give the model with --model"),
+    ("steps=64", "--backend dllm: maskft-dllm: steps counts .* give gen_length with it"),
+])
+def test_score_turns_bad_model_args_into_one_line_errors(tmp_path, model_dir, model_args, message):
     options = ScoreOptions(model=str(model_dir), out=tmp_path / "out", backend="dllm",
-                           model_args="pretrained=other")
-    with pytest.raises(ScoreError, match="give the model with --model"):
+                           model_args=model_args, limit=1)
+    with pytest.raises(ScoreError, match=message):
         score(options)
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_autoregressive_model_is_refused_with_the_reason(tmp_path):
@@ -121,3 +126,9 @@ def test_an_autoregressive_model_is_refused_with_the_reason(tmp_path):
     with pytest.raises(ScoreError, match="--backend dllm: .*'llama' is not a masked LM"):
         score(options)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_task_window_the_blocks_do_not_divide_is_named(model_dir):
+    lm = make(model_dir, block_length=3)
+    with pytest.raises(ValueError, match="128 is not a multiple of block_length 3; choose"):
+        lm.generate_until([request("q")], disable_tqdm=True)

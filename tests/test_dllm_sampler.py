@@ -111,3 +111,12 @@ def test_stops_after_the_block_where_every_row_has_a_stop_token():
     # With the stop only in row 0, every block is decoded.
     _, model, _ = run(rows=2, gen=12, block=4, stop_ids={3})
     assert len(model.calls) == 12
+
+
+def test_the_mask_token_is_never_written():
+    # The scripted model's favourite at answer position 0 is the mask token itself.
+    targets = torch.tensor([[0, 1, MASK, 3, 4, 5]])
+    model = Scripted(targets, torch.full((6,), 5.0))
+    out = sample(model, targets[:, :2], torch.ones(1, 2, dtype=torch.long), MASK,
+                 SamplerSettings(4, 4), ())
+    assert MASK not in out.tolist()[0] and out.tolist()[0][1:] == [3, 4, 5]

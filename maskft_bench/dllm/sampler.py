@@ -81,7 +81,9 @@ def sample(logits_fn: LogitsFn, prompt_ids: torch.Tensor, prompt_mask: torch.Ten
     for start in range(prompt_length, end, settings.block_length):
         block = slice(start, start + settings.block_length)
         for count in counts:
-            probs = logits_fn(x, attention)[:, block].float().softmax(dim=-1)
+            logits = logits_fn(x, attention)[:, block].float()
+            logits[..., mask_id] = -torch.inf  # an unmasked position gets a real token
+            probs = logits.softmax(dim=-1)
             confidence, guess = probs.max(dim=-1)
             confidence = confidence.masked_fill(x[:, block] != mask_id, -1.0)
             chosen = confidence.topk(count, dim=-1).indices

@@ -31,7 +31,7 @@ from lm_eval.api.registry import register_model
 from lm_eval.models.utils import Collator, normalize_gen_kwargs, postprocess_generated_text
 from tqdm import tqdm
 
-from ..dllm.model import DiffusionModel, load_model
+from ..dllm.model import DiffusionModel, DiffusionModelError, load_model
 from ..dllm.sampler import SamplerSettings
 
 NAME = "maskft-dllm"
@@ -49,10 +49,10 @@ class DiffusionLM(TemplateLM):
         from transformers import AutoTokenizer
 
         if steps is not None and gen_length is None:
-            raise ValueError(f"{NAME}: steps counts model calls over the whole gen_length; "
-                             "give gen_length with it")
+            raise DiffusionModelError(f"{NAME}: steps counts model calls over the whole "
+                                      "gen_length; give gen_length with it")
         if str(batch_size).startswith("auto"):
-            raise ValueError(f"{NAME}: batch_size must be a number, not {batch_size!r}")
+            raise DiffusionModelError(f"{NAME}: batch_size must be a number, not {batch_size!r}")
         self.batch_size = int(batch_size)
         self.block_length, self.gen_length, self.steps = block_length, gen_length, steps
         if gen_length is not None:
@@ -65,8 +65,12 @@ class DiffusionLM(TemplateLM):
         self.diffusion = DiffusionModel.wrap(model, self.tokenizer, mask_id, shift_logits)
 
     def _settings(self, max_gen_toks: int) -> SamplerSettings:
-        return SamplerSettings(gen_length=self.gen_length or max_gen_toks,
-                               block_length=self.block_length, steps=self.steps)
+        try:
+            return SamplerSettings(gen_length=self.gen_length or max_gen_toks,
+                                   block_length=self.block_length, steps=self.steps)
+        except ValueError as err:
+            raise DiffusionModelError(f"{NAME}: {err}; choose gen_length, block_length and "
+                                      "steps that fit") from err
 
     @property
     def eot_token_id(self) -> int:
