@@ -27,3 +27,15 @@ def small_suite(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def manifest(small_suite) -> dict:
     return json.loads((small_suite / "manifest.json").read_text())
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny models run far faster on one thread when other jobs share the CPU (measured: a
+    ModernBERT forward took 3 ms on one thread, 40-260 ms on two under load)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
