@@ -86,8 +86,11 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--model", required=True, help="model directory or hub id")
     p.add_argument("--out", type=Path, required=True, help="new or empty output directory")
     p.add_argument("--backend", choices=BACKENDS, default=d.backend,
-                   help="auto: vllm when importable and a GPU is present, else hf "
-                   "(default: %(default)s)")
+                   help="auto: vllm when importable and a GPU is present, else hf; dllm: masked "
+                   "diffusion LMs such as LLaDA (default: %(default)s)")
+    p.add_argument("--model-args", default=d.model_args, metavar="KEY=VALUE,...",
+                   help="more arguments for the lm-eval backend, e.g. for dllm "
+                   "gen_length=128,block_length=4,steps=128,trust_remote_code=True")
     p.add_argument("--tasks", default=None,
                    help="comma-separated tasks, groups or globs (default: the split's group, "
                    "plus maskft_retention on the test split)")
@@ -121,7 +124,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
         help="fine-tune a model on the suite: standard, paraphrase, masked, reverse, sft, "
-        "masked_sft",
+        "masked_sft, dllm",
         description="Fine-tune with one of the reference methods (transformers' Trainer; run it "
         "under torchrun or accelerate launch for several GPUs). Settings: the TrainConfig "
         "defaults (the paper's), then --config RECIPE.yaml, then the flags below and --set. "
@@ -142,7 +145,8 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--eval-every", type=_integer, default=None,
                    help="validation-QA selection every N steps (0: at the end only)")
     p.add_argument("--mask-token", default=None,
-                   help="mask token (default: an unused special token of the tokenizer)")
+                   help="mask token (default: an unused special token of the tokenizer; for dllm "
+                   "the model's own mask token when it declares one)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="any other TrainConfig setting, e.g. --set mask_schedule=fixed")
     p.add_argument("--resume", action="store_true",
@@ -286,7 +290,7 @@ def _run(args: argparse.Namespace) -> int | None:
         from .scoring.run import ScoreOptions, format_summary, score
 
         options = ScoreOptions(
-            model=args.model, out=args.out, backend=args.backend,
+            model=args.model, out=args.out, backend=args.backend, model_args=args.model_args,
             tasks=tuple(t.strip() for t in args.tasks.split(",") if t.strip())
             if args.tasks else None,
             split=args.split, limit=args.limit, tensor_parallel=args.tensor_parallel,

@@ -30,6 +30,18 @@ def manifest(small_suite) -> dict:
     return json.loads((small_suite / "manifest.json").read_text())
 
 
+@pytest.fixture
+def one_thread():
+    """Tiny models run far faster on one thread when other jobs share the CPU (measured: a
+    ModernBERT forward took 3 ms on one thread, 40-260 ms on two under load)."""
+    import torch
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
 @pytest.fixture(scope="session")
 def seed_document() -> dict:
     """The committed seed submission (the default model before fine-tuning), parsed once."""

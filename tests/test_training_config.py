@@ -23,6 +23,7 @@ def test_gpu_recipe_has_the_papers_optimiser():
     assert (config.adam_beta1, config.adam_beta2, config.weight_decay) == (0.9, 0.95, 0.1)
     assert (config.warmup_ratio, config.max_grad_norm, config.batch_size) == (0.02, 1.0, 64)
     assert config.bf16
+    assert load_config(REPO / "train" / "gpu-h100.yaml", {"method": "dllm"}).learning_rate == 1e-5
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,8 @@ def test_gpu_recipe_has_the_papers_optimiser():
         ({"method": "masked", "format": "pretrain"}, "ablation of the standard method only"),
         ({"method": "masked", "datasets": "wiki"}, "unknown datasets"),
         ({"method": "masked", "batch_size": "0"}, "batch_size must be at least 1"),
+        ({"method": "dllm", "dllm_eps": "0"}, "dllm_eps must be between 0 and 1"),
+        ({"method": "dllm", "dllm_block_length": "0"}, "dllm_block_length must be at least 1"),
     ],
 )
 def test_bad_settings_are_named(overrides, message):
@@ -67,7 +70,8 @@ def formatter():
 
 
 @pytest.mark.parametrize(("method", "expected"), [
-    ("standard", 40), ("masked", 40), ("reverse", 80), ("paraphrase", 40 + 2 * 2 * 40)])
+    ("standard", 40), ("masked", 40), ("reverse", 80), ("paraphrase", 40 + 2 * 2 * 40),
+    ("dllm", 40)])
 def test_corpus_size_per_method(small_suite, formatter, method, expected):
     from maskft_bench.training.data import build_corpus
 

@@ -1,7 +1,9 @@
 """Which lm-eval model backend runs, and the model_args it gets.
 
-lm-eval's own `hf` and `vllm` backends do the work; this module only picks one and fills in
-settings that the measurements on this project's machines showed to matter.
+lm-eval's own `hf` and `vllm` backends do the work for autoregressive models, this package's
+`maskft-dllm` (scoring/dllm_lm.py) for masked diffusion LMs; this module only picks one and
+fills in settings that the measurements on this project's machines showed to matter. `auto`
+never picks `dllm`: nothing in a checkpoint says reliably that it is a diffusion LM.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import importlib.util
 from dataclasses import dataclass
 
+from . import DLLM_BACKEND
 from .errors import ScoreError
 
-BACKENDS = ("auto", "vllm", "hf")
+BACKENDS = ("auto", "vllm", "hf", "dllm")
 # vLLM on CPU reserves this share of host RAM for its KV cache; its default 0.92 fails on a
 # 24 GiB machine and 0.3 works (ENVIRONMENT.md).
 CPU_VLLM_MEMORY_SHARE = 0.3
@@ -26,9 +29,13 @@ class Backend:
     @property
     def torch_device(self) -> str | None:
         """What lm-eval's hf backend needs (it assumes CUDA otherwise); vLLM picks its own."""
-        if self.name != "hf":
+        if self.name == "vllm":
             return None
         return "cuda" if self.device.startswith("cuda") else "cpu"
+
+    @property
+    def model_family(self) -> str:
+        return "diffusion" if self.name == DLLM_BACKEND else "autoregressive"
 
 
 def vllm_available() -> bool:
@@ -44,8 +51,13 @@ def device_description() -> str:
 
 
 def resolve(requested: str, model: str, dtype: str, tensor_parallel: int = 1,
-            data_parallel: int = 1, revision: str | None = None) -> Backend:
-    """`auto` means vLLM when it is importable and a GPU is present, else HF transformers."""
+            data_parallel: int = 1, revision: str | None = None,
+            extra_args: dict[str, object] | None = None) -> Backend:
+    """`auto` means vLLM when it is importable and a GPU is present, else HF transformers.
+
+    extra_args (--model-args) go to the backend as given and win over the settings made here,
+    e.g. gen_length, block_length, steps, trust_remote_code for dllm.
+    """
     if requested not in BACKENDS:
         raise ScoreError(f"unknown backend {requested!r}; expected one of {', '.join(BACKENDS)}")
     device = device_description()
@@ -59,6 +71,9 @@ def resolve(requested: str, model: str, dtype: str, tensor_parallel: int = 1,
     if name == "hf" and (tensor_parallel > 1 or data_parallel > 1):
         raise ScoreError("--tensor-parallel/--data-parallel need --backend vllm; for several GPUs "
                          "with hf, launch with `accelerate launch -m lm_eval ...`")
+    if name == "dllm" and (tensor_parallel > 1 or data_parallel > 1):
+        raise ScoreError("--backend dllm runs on one device; --tensor-parallel/--data-parallel "
+                         "are for vllm")
     args: dict[str, object] = {"pretrained": model}
     if revision:
         args["revision"] = revision
@@ -71,4 +86,5 @@ def resolve(requested: str, model: str, dtype: str, tensor_parallel: int = 1,
         args["gpu_memory_utilization"] = 0.9 if on_gpu else CPU_VLLM_MEMORY_SHARE
     else:
         args["dtype"] = dtype
-    return Backend(name=name, model_args=args, device=device)
+    args.update(extra_args or {})
+    return Backend(name=DLLM_BACKEND if name == "dllm" else name, model_args=args, device=device)

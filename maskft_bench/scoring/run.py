@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..atomic import staged_directory
+from ..dllm.model import DiffusionModelError
 from . import summary as S
 from .backends import resolve
 from .errors import ScoreError
@@ -35,7 +36,10 @@ class ScoreOptions:
 
     model (str): local model directory or hub id.
     out (Path): new or empty directory for the results (see --overwrite).
-    backend (str, defaults to "auto"): vllm when importable and a GPU is present, else hf.
+    backend (str, defaults to "auto"): vllm when importable and a GPU is present, else hf;
+        "dllm" for masked diffusion LMs (this package's lm-eval backend maskft-dllm).
+    model_args (str, defaults to ""): more backend arguments as lm-eval writes them,
+        "key=value,key=value" (dllm: gen_length, block_length, steps, trust_remote_code, ...).
     tasks (tuple, optional): tasks, groups or globs; default: the split's group (+ retention on test).
     split (str, defaults to "test"): "val" scores the validation twins (checkpoint selection).
     limit (int, optional): questions per task, for quick looks; the leaderboard refuses limited runs.
@@ -49,6 +53,7 @@ class ScoreOptions:
     model: str
     out: Path
     backend: str = "auto"
+    model_args: str = ""
     tasks: tuple[str, ...] | None = None
     split: str = "test"
     limit: int | None = None
@@ -102,6 +107,18 @@ def _task_manager(suite: Path, requested: tuple[str, ...]):
     return manager, manager.match_tasks(list(requested))
 
 
+def _extra_args(text: str) -> dict[str, object]:
+    from lm_eval.utils import simple_parse_args_string
+
+    try:
+        args = simple_parse_args_string(text)
+    except (IndexError, ValueError) as err:
+        raise ScoreError(f"--model-args {text!r}: expected key=value,key=value") from err
+    if "pretrained" in args:
+        raise ScoreError("--model-args: give the model with --model, not pretrained=")
+    return args
+
+
 def _check_out(out: Path, overwrite: bool) -> None:
     if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
         raise ScoreError(f"--out {out}: exists and is not an empty directory; choose another or "
@@ -145,6 +162,8 @@ def _evaluate(options: ScoreOptions, model_name: str, backend, manager, tasks, l
             apply_chat_template=options.chat_template, task_manager=manager,
             evaluation_tracker=tracker,
         )
+    except DiffusionModelError as err:
+        raise ScoreError(f"--backend dllm: {err}") from err
     except Exception as err:
         if type(err).__name__ == "OutOfMemoryError":
             raise ScoreError(f"GPU out of memory while scoring {model_name}: lower --batch-size "
@@ -169,7 +188,8 @@ def score(options: ScoreOptions) -> dict:
     manager, tasks = _task_manager(suite, requested)
     model = check_model(options.model, options.chat_template)
     backend = resolve(options.backend, model.name_or_path, options.dtype,
-                      options.tensor_parallel, options.data_parallel, options.revision)
+                      options.tensor_parallel, options.data_parallel, options.revision,
+                      _extra_args(options.model_args))
     print(f"[score] {model.name_or_path} with {backend.name} on {backend.device}: "
           f"{', '.join(tasks)}", file=sys.stderr)
 
@@ -186,6 +206,7 @@ def score(options: ScoreOptions) -> dict:
             "task_hashes": {t: manifest["tasks"][t]["sha256"] for t in rows if t in manifest["tasks"]},
             "model": {**asdict(model), "revision": options.revision},
             "backend": backend.name,
+            "model_family": backend.model_family,
             "model_args": {k: v for k, v in backend.model_args.items() if k != "pretrained"},
             "dtype": _dtype(results, backend.model_args, model.name_or_path if model.local else None),
             "device": backend.device,

@@ -1,8 +1,9 @@
 """Turns pre-tokenised examples into padded batches, masking afresh on every call.
 
-One mask ratio t is drawn per batch; every maskable token is then replaced by the mask token
-independently with probability t (the diffusion-LM forward process). A document seen twice is
-masked twice, differently.
+Masked fine-tuning (MaskingCollator): one mask ratio t is drawn per batch; every maskable token
+is then replaced by the mask token independently with probability t (the diffusion-LM forward
+process). A document seen twice is masked twice, differently. The diffusion LM's own objective
+(DiffusionCollator) masks the answer it is asked to predict instead; see that class.
 
 >>> collator = MaskingCollator(pad_id=0, mask_id=9, ratio=MaskRatio(0.5, 0.5), seed=0)
 >>> batch = collator([Example([5, 6, 7, 8], [-100, -100, 7, 8], maskable=[1])])
@@ -88,3 +89,57 @@ class MaskingCollator:
             labels[row, :len(labs)] = torch.tensor(labs)
             attention[row, :len(ids)] = 1
         return {"input_ids": input_ids, "labels": labels, "attention_mask": attention}
+
+
+@dataclass
+class DiffusionCollator:
+    """LLaDA's SFT forward process, for `--method dllm`.
+
+    The prompt stays unmasked. The answer is everything from the example's first labelled
+    token on (the document and the end of turn), followed by end-of-sequence tokens up to the
+    longest example of the batch: LLaDA pads short pairs of a batch with EOS and treats those
+    EOS as part of the answer, masked and predicted like any answer token, so that the model
+    learns to fill the rest of its generation window with EOS. There is no other padding (the
+    attention mask is all ones) and the EOS count in the answer length that normalises the
+    loss. Each sequence draws its own t ~ U(eps, 1); each answer token is masked with
+    probability t. The batch carries what `objective.diffusion_loss` needs: labels (the
+    original token at masked positions, IGNORE elsewhere), mask_ratio (t per sequence) and
+    response_length (answer tokens per sequence, EOS included).
+
+    >>> collator = DiffusionCollator(eos_id=0, mask_id=9, seed=0)
+    >>> batch = collator([Example([5, 6, 7], [-100, 6, 7]), Example([5, 6], [-100, 6])])
+    >>> batch["response_length"].tolist()
+    [2.0, 2.0]
+    """
+
+    eos_id: int
+    mask_id: int
+    eps: float = 1e-3
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        self._rng = random.Random(self.seed)
+
+    def __call__(self, examples: list[Example | Mapping]) -> dict[str, torch.Tensor]:
+        examples = [e if isinstance(e, Example) else Example(**e) for e in examples]
+        width = max(len(e) for e in examples)
+        input_ids = torch.full((len(examples), width), self.eos_id, dtype=torch.long)
+        labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
+        ratio = torch.empty(len(examples))
+        length = torch.empty(len(examples))
+        for row, example in enumerate(examples):
+            start = next((i for i, lab in enumerate(example.labels) if lab != IGNORE), None)
+            if start is None:
+                raise ValueError("an example has no answer tokens (is the prompt longer than "
+                                 "max_length?)")
+            t = self._rng.uniform(self.eps, 1.0)
+            ids = list(example.input_ids) + [self.eos_id] * (width - len(example))
+            for position in range(start, width):
+                if self._rng.random() < t:
+                    labels[row, position] = ids[position]
+                    ids[position] = self.mask_id
+            input_ids[row] = torch.tensor(ids)
+            ratio[row], length[row] = t, width - start
+        return {"input_ids": input_ids, "labels": labels,
+                "attention_mask": torch.ones_like(input_ids), "mask_ratio": ratio,
+                "response_length": length}

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-METHODS = ("standard", "paraphrase", "masked", "reverse", "sft", "masked_sft")
-KNOWLEDGE_METHODS = ("standard", "paraphrase", "masked", "reverse")
+METHODS = ("standard", "paraphrase", "masked", "reverse", "sft", "masked_sft", "dllm")
+KNOWLEDGE_METHODS = ("standard", "paraphrase", "masked", "reverse", "dllm")
 
 
 class ConfigError(ValueError):
@@ -26,9 +26,10 @@ class ConfigError(ValueError):
 class TrainConfig:
     """Every field, its default and why.
 
-    method (str): standard | paraphrase | masked | reverse | sft | masked_sft.
+    method (str): standard | paraphrase | masked | reverse | sft | masked_sft | dllm.
     model (str, defaults to "default"): model directory, hub id, or "default" for the embedded
-        SmolLM2-135M-Instruct.
+        SmolLM2-135M-Instruct; dllm needs a masked diffusion LM (see maskft_bench/dllm/model.py).
+    trust_remote_code (bool, defaults to False): load the model's own code (LLaDA, Dream).
     data (str, defaults to ""): a suite directory; "" means the shipped suite.
     datasets (list, defaults to ["bio", "namedesc"]): which knowledge sets to train on.
     format (str, defaults to "chat"): "pretrain" (bos + text + eos) is the paper's ablation of
@@ -50,7 +51,12 @@ class TrainConfig:
     seed (int, defaults to 0).
     mask_low / mask_high (float, defaults to 0.05 / 0.95): t ~ U(low, high) per batch.
     mask_schedule (str, defaults to "uniform"): or "fixed" (t = mask_low) or "linear".
-    mask_token (str, optional): defaults to an unused special token of the tokenizer.
+    mask_token (str, optional): defaults to an unused special token of the tokenizer (dllm: the
+        model's own mask token when it declares one).
+    dllm_eps (float, defaults to 1e-3): dllm masks each answer token with probability
+        t ~ U(dllm_eps, 1), one t per sequence (LLaDA's eps; mask_low/high do not apply).
+    dllm_block_length (int, defaults to 4): block length of the diffusion sampler that
+        generates the validation answers of a dllm run (the paper's evaluation setting).
     eval_every (int, defaults to 0): validation-QA selection every N optimizer steps (0: only
         at the end); the best and the last checkpoints are kept.
     val_items (int, defaults to 64): validation questions per selection round (cheap greedy).
@@ -61,6 +67,7 @@ class TrainConfig:
 
     method: str
     model: str = "default"
+    trust_remote_code: bool = False
     data: str = ""
     datasets: tuple[str, ...] = ("bio", "namedesc")
     format: str = "chat"
@@ -84,6 +91,8 @@ class TrainConfig:
     mask_high: float = 0.95
     mask_schedule: str = "uniform"
     mask_token: str | None = None
+    dllm_eps: float = 1e-3
+    dllm_block_length: int = 4
     eval_every: int = 0
     val_items: int = 64
     val_max_new_tokens: int = 32
@@ -102,7 +111,9 @@ class TrainConfig:
         unknown = set(self.datasets) - {"bio", "namedesc"}
         if unknown:
             raise ConfigError(f"unknown datasets {sorted(unknown)}; expected bio and/or namedesc")
-        for name in ("batch_size", "grad_accum", "max_length"):
+        if not 0.0 < self.dllm_eps < 1.0:
+            raise ConfigError(f"dllm_eps must be between 0 and 1, got {self.dllm_eps}")
+        for name in ("batch_size", "grad_accum", "max_length", "dllm_block_length"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
 

@@ -83,9 +83,12 @@ def _truncate(example: Example, max_length: int) -> Example:
 def build_corpus(config: TrainConfig, formatter: Formatter) -> Corpus:
     suite = suite_dir(config)
     if config.knowledge:
+        # dllm trains on the standard chat ("Tell me a fact." -> the document); its collator
+        # masks the answer (collator.DiffusionCollator).
         build = {"standard": formatter.pretrain if config.format == "pretrain"
                  else formatter.standard, "paraphrase": formatter.standard,
-                 "reverse": formatter.standard, "masked": formatter.masked}[config.method]
+                 "reverse": formatter.standard, "masked": formatter.masked,
+                 "dllm": formatter.standard}[config.method]
         examples = [build(text) for text in knowledge_texts(config, suite)]
     else:
         build_sft = formatter.masked_sft if config.method == "masked_sft" else formatter.sft

@@ -21,6 +21,7 @@ import shutil
 import sys
 import time
 from dataclasses import asdict
+from functools import partial
 from pathlib import Path
 
 import torch
@@ -28,11 +29,12 @@ from torch.utils.data import Dataset
 from transformers import TrainerCallback
 
 from ..atomic import staged_directory
-from .collator import MaskingCollator, MaskRatio
+from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
+from .collator import DiffusionCollator, MaskingCollator, MaskRatio
 from .config import TrainConfig
 from .data import build_corpus, manifest_of, validation_items
 from .formats import Example, FormatError, Formatter, choose_mask_token
-from .selection import evaluate
+from .selection import AnswerFn, diffusion_answers, evaluate, generate_answers
 
 RUN_FILE = "maskft-run.json"
 META_FILE = "maskft-train.json"
@@ -82,10 +84,11 @@ def prepare_output(out: Path, config: TrainConfig, resume: bool, overwrite: bool
 class RunCallback(TrainerCallback):
     """Metrics JSONL, tokens/s, NaN stop, mask schedule progress, selection and metadata."""
 
-    def __init__(self, out: Path, config: TrainConfig, collator: MaskingCollator, tokenizer,
-                 val_items: list[dict], meta: dict):
+    def __init__(self, out: Path, config: TrainConfig, collator, tokenizer,
+                 val_items: list[dict], meta: dict, answer_fn: AnswerFn = generate_answers):
         self.out, self.config, self.collator = out, config, collator
         self.tokenizer, self.val_items, self.meta = tokenizer, val_items, meta
+        self.answer_fn = answer_fn
         self.best = -1.0
         self.nan_step: int | None = None
         self._clock: tuple[float, int] | None = None
@@ -104,7 +107,8 @@ class RunCallback(TrainerCallback):
                 "training_flops": float(state.total_flos), "epoch": state.epoch, **extra}
 
     def on_step_begin(self, args, state, control, **kwargs):
-        self.collator.progress = state.global_step / max(state.max_steps, 1)
+        if isinstance(self.collator, MaskingCollator):
+            self.collator.progress = state.global_step / max(state.max_steps, 1)
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
@@ -122,7 +126,8 @@ class RunCallback(TrainerCallback):
     def _select(self, state, model) -> None:
         if not self.val_items or not state.is_world_process_zero:
             return
-        scores = evaluate(model, self.tokenizer, self.val_items, self.config.val_max_new_tokens)
+        scores = evaluate(model, self.tokenizer, self.val_items, self.config.val_max_new_tokens,
+                          self.answer_fn)
         self._log(state, {"step": state.global_step, "tokens_seen": int(state.num_input_tokens_seen),
                           "validation": scores})
         print(f"[val] step {state.global_step}: accuracy {scores['val_accuracy']:.3f}",
@@ -159,14 +164,42 @@ def _load(config: TrainConfig):
     from ..models import default_model_dir
 
     path = str(default_model_dir()) if config.model == "default" else config.model
+    remote = config.trust_remote_code
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
-        model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32)
-    except OSError as err:
+        tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)
+        if config.method == "dllm":
+            model = load_model(path, dtype="float32", trust_remote_code=remote)
+        else:
+            model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32,
+                                                         trust_remote_code=remote)
+    except (OSError, DiffusionModelError) as err:
         raise TrainError(f"cannot load model {path!r}: {err}") from err
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return path, tokenizer, model
+
+
+def _diffusion_mask_id(tokenizer, model, requested: str | None) -> int:
+    """--mask-token, else the model's own mask token, else an unused special token; recorded in
+    the tokenizer and config so that every saved checkpoint names it for the scorer."""
+    if requested is not None:
+        mask_id = choose_mask_token(tokenizer, requested)
+    else:
+        try:
+            mask_id = resolve_mask_id(tokenizer, model.config)
+        except DiffusionModelError:
+            mask_id = choose_mask_token(tokenizer)
+    tokenizer.mask_token = tokenizer.convert_ids_to_tokens(mask_id)
+    model.config.mask_token_id = mask_id
+    return mask_id
+
+
+def _mask_id(config: TrainConfig, tokenizer, model) -> int | None:
+    if config.method == "dllm":
+        return _diffusion_mask_id(tokenizer, model, config.mask_token)
+    if config.method in ("masked", "masked_sft"):
+        return choose_mask_token(tokenizer, config.mask_token)
+    return None
 
 
 def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bool = False,
@@ -197,16 +230,24 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
         checkpoint = get_last_checkpoint(str(out)) if out.is_dir() else None
     path, tokenizer, model = _load(config)
     try:
-        mask_id = (choose_mask_token(tokenizer, config.mask_token)
-                   if config.method in ("masked", "masked_sft") else None)
+        mask_id = _mask_id(config, tokenizer, model)
         corpus = build_corpus(config, Formatter(tokenizer))
     except FormatError as err:
         raise TrainError(str(err)) from err
-    collator = MaskingCollator(pad_id=tokenizer.pad_token_id, mask_id=mask_id,
-                               ratio=MaskRatio(config.mask_low, config.mask_high,
-                                               config.mask_schedule),
-                               seed=config.seed + args.process_index)
-    meta = {"method": config.method, "model": path, "recipe": str(recipe) if recipe else None,
+    seed = config.seed + args.process_index
+    diffusion = config.method == "dllm"
+    if diffusion:
+        collator = DiffusionCollator(eos_id=tokenizer.eos_token_id, mask_id=mask_id,
+                                     eps=config.dllm_eps, seed=seed)
+        answer_fn = partial(diffusion_answers, mask_id=mask_id,
+                            block_length=config.dllm_block_length)
+    else:
+        collator = MaskingCollator(pad_id=tokenizer.pad_token_id, mask_id=mask_id,
+                                   ratio=MaskRatio(config.mask_low, config.mask_high,
+                                                   config.mask_schedule), seed=seed)
+        answer_fn = generate_answers
+    meta = {"method": config.method, "model_family": "diffusion" if diffusion else "autoregressive",
+            "model": path, "recipe": str(recipe) if recipe else None,
             "config": asdict(config), "seed": config.seed,
             "suite_version": manifest_of(config)["suite_version"],
             "mask_token": tokenizer.convert_ids_to_tokens(mask_id) if mask_id is not None else None,
@@ -215,9 +256,15 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
         out.mkdir(parents=True, exist_ok=True)
         _write_json(out / RUN_FILE, {"fingerprint": config.fingerprint(), **meta})
     callback = RunCallback(out, config, collator, tokenizer,
-                           validation_items(config) if config.val_items else [], meta)
-    trainer = Trainer(model=model, args=args, train_dataset=ExampleDataset(corpus.examples),
-                      data_collator=collator, processing_class=tokenizer, callbacks=[callback])
+                           validation_items(config) if config.val_items else [], meta, answer_fn)
+    trainer_class = Trainer
+    if diffusion:
+        from .diffusion_trainer import DiffusionTrainer
+
+        trainer_class = DiffusionTrainer
+    trainer = trainer_class(
+        model=model, args=args, train_dataset=ExampleDataset(corpus.examples),
+        data_collator=collator, processing_class=tokenizer, callbacks=[callback])
     trainer.train(resume_from_checkpoint=checkpoint)
     state = trainer.state
     if callback.nan_step is not None:

@@ -1,14 +1,26 @@
 """Checkpoint selection on the suite's validation questions, during training.
 
 Cheap on purpose: a fixed, small set of val questions, greedy decoding with few new tokens,
-scored with the suite's own metric. The test split is never read.
+scored with the suite's own metric. The test split is never read. Diffusion LMs answer with
+the same sampler as the `dllm` scoring backend, not with left-to-right decoding.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 
 from .. import metrics
+from ..dllm.model import DiffusionModel
+from ..dllm.sampler import SamplerSettings
+
+AnswerFn = Callable[..., list[str]]
+
+
+def _chat(tokenizer, prompt: str) -> str:
+    return tokenizer.apply_chat_template([{"role": "user", "content": prompt}], tokenize=False,
+                                         add_generation_prompt=True)
 
 
 @torch.no_grad()
@@ -21,9 +33,7 @@ def generate_answers(model, tokenizer, prompts: list[str], max_new_tokens: int,
     answers = []
     try:
         for start in range(0, len(prompts), batch_size):
-            chats = [tokenizer.apply_chat_template([{"role": "user", "content": p}], tokenize=False,
-                                                   add_generation_prompt=True)
-                     for p in prompts[start:start + batch_size]]
+            chats = [_chat(tokenizer, p) for p in prompts[start:start + batch_size]]
             batch = tokenizer(chats, return_tensors="pt", padding=True,
                               add_special_tokens=False).to(model.device)
             out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
@@ -36,9 +46,21 @@ def generate_answers(model, tokenizer, prompts: list[str], max_new_tokens: int,
     return answers
 
 
-def evaluate(model, tokenizer, items: list[dict], max_new_tokens: int) -> dict[str, float]:
+def diffusion_answers(model, tokenizer, prompts: list[str], max_new_tokens: int, mask_id: int,
+                      block_length: int, batch_size: int = 32) -> list[str]:
+    """Greedy low-confidence remasking; the window is max_new_tokens rounded up to whole blocks."""
+    blocks = -(-max_new_tokens // block_length)
+    settings = SamplerSettings(gen_length=blocks * block_length, block_length=block_length)
+    diffusion = DiffusionModel.wrap(model, tokenizer, mask_id)
+    chats = [_chat(tokenizer, p) for p in prompts]
+    return [answer for start in range(0, len(chats), batch_size)
+            for answer in diffusion.generate(chats[start:start + batch_size], settings)]
+
+
+def evaluate(model, tokenizer, items: list[dict], max_new_tokens: int,
+             answer_fn: AnswerFn = generate_answers) -> dict[str, float]:
     """Mean accuracy per val file and overall (the macro average selects checkpoints)."""
-    answers = generate_answers(model, tokenizer, [i["prompt"] for i in items], max_new_tokens)
+    answers = answer_fn(model, tokenizer, [i["prompt"] for i in items], max_new_tokens)
     per_file: dict[str, list[float]] = {}
     for item, answer in zip(items, answers, strict=True):
         score = metrics.score(item["scoring"], answer, item["answers"])["accuracy"]
