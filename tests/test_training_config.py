@@ -7,8 +7,10 @@ from maskft_bench.training.config import ConfigError, TrainConfig, load_config
 from maskft_bench.training.reverse import reverse_entities, reverse_words
 
 
-def test_precedence_defaults_recipe_per_method_then_flags():
-    recipe = REPO / "train" / "cpu-demo.yaml"
+def test_precedence_defaults_recipe_per_method_then_flags(tmp_path):
+    recipe = tmp_path / "recipe.yaml"
+    recipe.write_text("batch_size: 16\nlearning_rate: 1.0e-4\n"
+                      "per_method:\n  masked: {learning_rate: 3.0e-4}\n")
     masked = load_config(recipe, {"method": "masked"})
     assert masked.learning_rate == 3e-4  # the recipe's per_method block
     assert masked.batch_size == 16 and masked.adam_beta2 == 0.95  # recipe, then paper default
