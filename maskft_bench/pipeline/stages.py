@@ -83,6 +83,11 @@ def _score(recipe: Recipe, layout: Layout, seed: int, name: str) -> None:
                        baseline=baseline, suite=layout.suite(seed), overwrite=True))
 
 
+def base_model_name(model: str) -> str:
+    """The leaderboard's name for a base model: no organisation or directories (it forbids "/")."""
+    return "SmolLM2-135M-Instruct" if model == "default" else model.rstrip("/\\").split("/")[-1]
+
+
 def _submitted_index(layout: Layout) -> dict:
     return _read_json(layout.submitted) or {}
 
@@ -106,8 +111,7 @@ def _submit(recipe: Recipe, recipe_path: Path, layout: Layout, seed: int, name: 
                   if name != BASE else None) or {}
     config = train_meta.get("config", {})
     meta = SubmissionMeta(
-        method=name, base_model=recipe.model if recipe.model != "default"
-        else "SmolLM2-135M-Instruct",
+        method=name, base_model=base_model_name(recipe.model),
         training_tokens=train_meta.get("tokens_seen", 0 if name == BASE else None),
         training_flops=train_meta.get("training_flops", 0.0 if name == BASE else None),
         paraphrases=recipe.suite.get("paraphrases") if name == "paraphrase" else None,
