@@ -115,6 +115,8 @@ def test_progress_estimates_from_stages_of_the_same_kind():
     stream = io.StringIO()
     progress = Progress(stages, stream)
     progress.ran(0, 100.0)
-    assert "left ~5m00s" in stream.getvalue()  # three more stages, 100 s each by default
+    assert stream.getvalue().endswith("left ~1m40s + not yet timed: 2 score\n")
     progress.ran(1, 10.0)
-    assert stream.getvalue().splitlines()[-1].endswith("left ~1m50s")  # train 100 + score 10
+    assert stream.getvalue().endswith("left ~1m50s\n")  # one train (100 s), one score (10 s)
+    progress.ran(3, 12.0)
+    assert stream.getvalue().endswith("left nothing\n")

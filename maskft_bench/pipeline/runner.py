@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import shutil
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -50,8 +51,8 @@ def claim(layout: Layout, recipe: Recipe, recipe_path: Path, overwrite: bool) ->
 class Progress:
     """One line per stage: what ran, how long, total elapsed and an estimate of what is left.
 
-    The estimate uses the measured time of stages of the same kind in this run, or the mean of
-    all stages measured so far for a kind not seen yet.
+    The estimate adds the mean measured time of each remaining stage's kind; kinds not timed
+    yet in this run are counted, not guessed.
     """
 
     def __init__(self, stages: list[Stage], stream=sys.stderr):
@@ -60,13 +61,18 @@ class Progress:
         self.took: dict[str, list[float]] = {}
 
     def _left(self, index: int) -> str:
-        measured = [t for ts in self.took.values() for t in ts]
-        if not measured:
-            return "?"
-        mean = sum(measured) / len(measured)
-        left = sum(sum(self.took.get(s.kind, [mean])) / len(self.took.get(s.kind, [mean]))
-                   for s in self.stages[index + 1:])
-        return f"~{_clock(left)}"
+        remaining = self.stages[index + 1:]
+        if not remaining:
+            return "nothing"
+        timed = sum(statistics.fmean(self.took[s.kind]) for s in remaining if s.kind in self.took)
+        untimed: dict[str, int] = {}
+        for stage in remaining:
+            if stage.kind not in self.took:
+                untimed[stage.kind] = untimed.get(stage.kind, 0) + 1
+        text = f"~{_clock(timed)}"
+        if untimed:
+            text += " + not yet timed: " + ", ".join(f"{n} {k}" for k, n in untimed.items())
+        return text
 
     def line(self, index: int, message: str) -> None:
         print(f"[{index + 1}/{len(self.stages)}] {self.stages[index].label}: {message}",
