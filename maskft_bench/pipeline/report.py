@@ -261,8 +261,8 @@ def _suite_lines(recipe: Recipe, layout: Layout) -> list[str]:
 def _table(entries: list[Entry], recipe: Recipe) -> list[str]:
     grouped = _by_name(entries)
     present = [h for h in HEADLINES if any(_values(entries, h))]
-    head = ["model", *present, "retention", "training tokens", "training FLOPs",
-            "train time (s)", "scored checkpoint"]
+    head = ["model", *present, "retention", "training tokens (scored checkpoint)",
+            "training FLOPs (scored checkpoint)", "whole training run (s)", "scored checkpoint"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for name in (BASE, *recipe.methods):
         group = grouped.get(name, [])
