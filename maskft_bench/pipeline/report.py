@@ -136,7 +136,7 @@ def comparisons(entries: list[Entry], recipe: Recipe) -> list[str]:
             mean_a = statistics.fmean(a for a, _ in pairs)
             mean_b = statistics.fmean(b for _, b in pairs)
             verdict = ("beat" if wins == len(pairs) else
-                       "did not beat" if wins == 0 else "beat in some seeds only")
+                       "did not beat" if wins == 0 else "did not consistently beat")
             lines.append(f"- **{name}** {verdict} **{reference}** on {key}: {mean_a:.3f} vs "
                          f"{mean_b:.3f} (higher in {wins} of {len(pairs)} seeds).")
     return lines
