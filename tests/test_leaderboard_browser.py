@@ -40,16 +40,18 @@ NOTES = f"{MARKUP} </script><script>alert(2)</script>"
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory, seed_document, small_suite) -> Path:
-    """The seed entry and four rewritten variants on the default suite; on another suite, one
-    entry with math and one without."""
+    """The seed entry and four rewritten variants on the default suite (one of them a diffusion
+    model); on another suite, one entry with math and one without."""
     root = tmp_path_factory.mktemp("board")
     subs = root / "submissions"
     subs.mkdir()
     shutil.copy(SEED, subs)
     seed = seed_document
-    write(answer_correctly(seed, "maskft_bio_forward", 420, method="standard",
-                           model_name="standard-demo", training_tokens=90_000,
-                           training_flops=2.1e13), subs)
+    diffusion = answer_correctly(seed, "maskft_bio_forward", 420, method="standard",
+                                 model_name="standard-demo", training_tokens=90_000,
+                                 training_flops=2.1e13)
+    diffusion["summary"]["model_family"] = "diffusion"
+    write(diffusion, subs)
     write(with_retention(answer_correctly(seed, "maskft_bio_forward", 560, method="paraphrase",
                                           model_name="paraphrase-demo", training_tokens=900_000,
                                           training_flops=2.0e14, paraphrases=10), seed), subs)
@@ -130,17 +132,30 @@ def test_markup_in_submitted_strings_is_shown_as_text(loaded):
         loaded.switch_to.alert.text  # noqa: B018 - reading it is the check
 
 
-def test_filters_by_method_base_model_and_suite(loaded):
-    method, base, suite = (Select(loaded.find_element(By.ID, f"filter-{name}"))
-                           for name in ("method", "base", "suite"))
+def test_filters_by_method_base_model_family_and_suite(loaded):
+    method, base, family, suite = (Select(loaded.find_element(By.ID, f"filter-{name}"))
+                                   for name in ("method", "base", "family", "suite"))
     method.select_by_value("masked")
     assert cells(loaded, "model_name") == [MODEL]
     method.select_by_value("")
+    assert [o.get_attribute("value") for o in family.options] == ["", "autoregressive", "diffusion"]
+    family.select_by_value("diffusion")
+    assert cells(loaded, "model_name") == ["standard-demo"]
+    assert cells(loaded, "family") == ["diffusion"]
+    assert loaded.find_element(By.ID, "count").text == "1 of 5 entries"
+    method.select_by_value("masked")  # filters combine: no masked diffusion model
+    assert cells(loaded, "model_name") == []
+    method.select_by_value("")
+    family.select_by_value("autoregressive")
+    assert len(cells(loaded, "model_name")) == 4 and "standard-demo" not in cells(loaded, "model_name")
+    assert set(cells(loaded, "family")) == {"autoregressive"}
+    family.select_by_value("")
     base.select_by_value("OtherBase-1B")
     assert cells(loaded, "model_name") == ["other-base-demo"]
     base.select_by_value("")
     suite.select_by_value("bio40-nd8-seed7-p2-math20.5.10")
     assert len(cells(loaded, "model_name")) == 1
+    assert [o.text for o in family.options] == ["All", "autoregressive"]  # this suite's families
     assert "--seed 7" in loaded.find_element(By.ID, "suite-command").text
     assert cells(loaded, "aggregate") and not cells(loaded, "knowledge")
     suite.select_by_value("bio40-nd8-seed7-p2-math20.5.10-nomath")
@@ -156,3 +171,4 @@ def test_the_committed_page_loads_without_console_errors(browser):
     WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".tabulator-row"))
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
     assert "SmolLM2-135M-Instruct" in cells(browser, "model_name")
+    assert "autoregressive" in cells(browser, "family")  # a summary from before model_family

@@ -13,10 +13,10 @@ from maskft_bench.suite.generate import SuiteOptions
 
 MARKUP = "<img src=x onerror=alert(1)><b>x</b>"
 ENTRY = Entry(id="a", suite="default", suite_command="maskft-bench generate --seed 0",
-              model_name="m", method="masked", base_model="b", forward=0.5, reverse=0.25,
-              knowledge=0.375, math=0.1, aggregate=0.3, aggregate_stderr=0.01, retention=None,
-              training_tokens=1000, training_flops=1e12, paraphrases=0, date="2026-11-27", notes="",
-              recipe=None, seed=0)
+              model_name="m", method="masked", base_model="b", family="autoregressive",
+              forward=0.5, reverse=0.25, knowledge=0.375, math=0.1, aggregate=0.3,
+              aggregate_stderr=0.01, retention=None, training_tokens=1000, training_flops=1e12,
+              paraphrases=0, date="2026-11-27", notes="", recipe=None, seed=0)
 
 
 def test_boards_per_suite_and_math_with_shared_ranks_for_ties():
@@ -60,16 +60,19 @@ def test_markdown_tables():
     text = render_markdown(boards([
         replace(ENTRY, model_name=MARKUP),
         replace(ENTRY, id="b", suite="bio20-nd10-seed0", retention=0.75),
-        replace(ENTRY, id="c", suite="bio20-nd10-seed0", math=None, aggregate=None)]))
+        replace(ENTRY, id="c", suite="bio20-nd10-seed0", math=None, aggregate=None,
+                family="diffusion")]))
     assert "## Suite `default`" in text and "## Suite `bio20-nd10-seed0`" in text
     default, other, no_math = text.split("## Suite `bio20-nd10-seed0")
     assert "retention" not in default.split("| rank")[1]  # no entry there has it
-    assert "| rank | model | method | forward | reverse | math | aggregate | retention |" in other
+    assert "| rank | model | method | family | forward | reverse | math | aggregate | retention |" \
+        in other and "| m | masked | autoregressive | 0.500 |" in other
     assert "| 0.750 |" in other
     assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" in text
     assert "**0.300** ± 0.010" in text and "| 1,000 |" in text
-    assert "| rank | model | method | forward | reverse | knowledge | training tokens | date |" \
-        in no_math and "**0.375**" in no_math
+    assert "| rank | model | method | family | forward | reverse | knowledge | training tokens " \
+        "| date |" in no_math and "**0.375**" in no_math
+    assert "| m | masked | diffusion | 0.500 |" in no_math
 
 
 def test_script_json_cannot_close_the_script_element():

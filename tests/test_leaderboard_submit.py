@@ -1,6 +1,8 @@
 """`maskft-bench submit` and the leaderboard CLI, on score directories rebuilt from the seed entry."""
 
 import json
+import re
+import shutil
 
 import pytest
 from leaderboard_support import (
@@ -106,6 +108,27 @@ def test_cli_submit_validate_build(document, tmp_path, capsys):
     assert code == 0 and stdout.split() == [str(out / "README.md"), str(out / "index.html")]
     assert "| 1 | my run | standard |" in (out / "README.md").read_text()
     assert (out / "vendor" / "chart.js" / "chart.umd.min.js").exists()
+
+
+def test_a_diffusion_score_is_shown_as_diffusion(document, tmp_path):
+    """summary.json's model_family travels into the submission, README.md and the page's data;
+    the seed entry's summary predates it and counts as autoregressive."""
+    subs, out = tmp_path / "subs", tmp_path / "board"
+    subs.mkdir()
+    shutil.copy(SEED, subs)
+    dllm = answer_correctly(document, "maskft_bio_forward", 50)
+    dllm["summary"]["model_family"] = "diffusion"
+    path = create_submission(score_dir(dllm, tmp_path / "score"), subs, SubmissionMeta(
+        method="dllm", base_model="tiny-dllm", model_name="my diffusion model"))
+    assert read_submission(path)["summary"]["model_family"] == "diffusion"
+    build_leaderboard(subs, out)
+    board = (out / "README.md").read_text()
+    assert "| 1 | my diffusion model | dllm | diffusion | " in board
+    assert "| 2 | SmolLM2-135M-Instruct | base | autoregressive | " in board
+    data = re.search(r'<script type="application/json" id="leaderboard-data">(.*?)</script>',
+                     (out / "index.html").read_text(), re.S).group(1)
+    families = {e["model_name"]: e["family"] for e in json.loads(data)["entries"]}
+    assert families == {"my diffusion model": "diffusion", "SmolLM2-135M-Instruct": "autoregressive"}
 
 
 def test_cli_rejections_and_errors(document, tmp_path, capsys):

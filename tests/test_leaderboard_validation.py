@@ -2,6 +2,7 @@
 
 import copy
 import gzip
+import json
 
 import pytest
 from leaderboard_support import (
@@ -16,6 +17,8 @@ from leaderboard_support import (
 
 from maskft_bench.leaderboard import RULES, validate_submissions
 from maskft_bench.leaderboard.limits import MAX_COMPRESSED_BYTES, MAX_JSON_BYTES
+from maskft_bench.leaderboard.schema import SCHEMA_FILE
+from maskft_bench.scoring.summary import MODEL_FAMILIES
 
 BIO = "maskft_bio_forward"
 
@@ -40,6 +43,7 @@ def test_the_committed_seed_entry_passes_every_rule():
     assert (entry.suite, entry.method, entry.model_name) == ("default", "base", "SmolLM2-135M-Instruct")
     assert entry.aggregate == pytest.approx(0.016589285714285716, abs=1e-12)
     assert entry.retention is None
+    assert entry.family == "autoregressive"  # its summary.json predates model_family
 
 
 def test_a_rewritten_file_with_consistent_scores_passes(document, tmp_path):
@@ -112,10 +116,27 @@ def test_truncated_file(tmp_path):
     lambda d: d["samples"][BIO][0].update(filtered_resps=[]),
     lambda d: d["samples"].update({"../etc": []}),
     lambda d: d["results"]["results"][BIO].update({"accuracy,none": "high"}),
+    lambda d: d["summary"].update(model_family="transformer"),
+    lambda d: d["summary"].update(model_family="<b>diffusion</b>"),
+    lambda d: d["summary"].update(model_family=None),
 ])
 def test_schema(document, tmp_path, change):
     change(document)
     rejected_by(write(document, tmp_path, name=SEED.name), "schema")
+
+
+@pytest.mark.parametrize("family", MODEL_FAMILIES)
+def test_model_family_is_read_from_the_summary(document, tmp_path, family):
+    document["summary"]["model_family"] = family
+    result = verdict(write(document, tmp_path))
+    assert result.accepted, result.line()
+    assert result.entry.family == family
+
+
+def test_the_schema_allows_exactly_the_scorers_model_families():
+    summary = json.loads(SCHEMA_FILE.read_text())["$defs"]["summary"]
+    assert summary["properties"]["model_family"]["enum"] == list(MODEL_FAMILIES)
+    assert "model_family" not in summary["required"]  # older summaries have none
 
 
 # identifiers

@@ -29,7 +29,7 @@ def _count(value: int | None) -> str:
 
 def _table(board: Board) -> list[str]:
     retention = any(r.entry.retention is not None for r in board.ranked)
-    columns = ["rank", "model", "method", "forward", "reverse"]
+    columns = ["rank", "model", "method", "family", "forward", "reverse"]
     columns += ["math", "aggregate"] if board.math else ["knowledge"]
     columns += ["retention"] * retention + ["training tokens", "date"]
     right = {"rank", "forward", "reverse", "math", "aggregate", "knowledge", "retention",
@@ -38,8 +38,8 @@ def _table(board: Board) -> list[str]:
              "|" + "|".join("---:" if c in right else "---" for c in columns) + "|"]
     for r in board.ranked:
         e = r.entry
-        cells = [str(r.rank), md_text(e.model_name), md_text(e.method), _score(e.forward),
-                 _score(e.reverse)]
+        cells = [str(r.rank), md_text(e.model_name), md_text(e.method), md_text(e.family),
+                 _score(e.forward), _score(e.reverse)]
         if board.math:
             stderr = f" ± {e.aggregate_stderr:.3f}" if e.aggregate_stderr is not None else ""
             cells += [_score(e.math), f"**{_score(e.aggregate)}**{stderr}"]
@@ -72,7 +72,9 @@ def render_markdown(board_list: Sequence[Board]) -> str:
             "tasks (± its standard error), **knowledge** the mean of forward and reverse (the ranking "
             "where math was not scored), **retention** the share of general questions the base "
             "model answered right that are still right. Scores are ROUGE-1 recall (knowledge "
-            "questions) and final-number accuracy (math)."),
+            "questions) and final-number accuracy (math). **family** is the kind of model "
+            "scored: autoregressive, or diffusion (a masked diffusion LM, scored with `--backend "
+            "dllm`); scores made before that backend existed do not say, and are autoregressive."),
         *_paragraph(
             "Every entry passed `maskft-bench leaderboard validate`: the suite was regenerated "
             "from its options and every task hash matched, every question was scored, and each "

@@ -33,6 +33,7 @@ class Entry:
     model_name: str
     method: str
     base_model: str
+    family: str  # "autoregressive" or "diffusion" (summary.json's model_family; see schema.json)
     forward: float
     reverse: float
     knowledge: float  # mean of the four knowledge tasks: (forward + reverse) / 2

@@ -190,6 +190,7 @@ def _check_document(document: dict, file_name: str) -> tuple[Entry, str]:
     entry = Entry(
         id=meta["id"], suite=suite.label, suite_command=suite.options.command(),
         model_name=meta["model_name"], method=meta["method"], base_model=meta["base_model"],
+        family=S.model_family(summary),
         forward=forward, reverse=reverse, knowledge=(forward + reverse) / 2,
         math=headlines.get("math", {}).get("value"), aggregate=aggregate.get("value"),
         aggregate_stderr=aggregate.get("stderr"),

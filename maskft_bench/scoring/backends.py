@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from . import DLLM_BACKEND
 from .errors import ScoreError
+from .summary import MODEL_FAMILIES
 
 BACKENDS = ("auto", "vllm", "hf", "dllm")
 # vLLM on CPU reserves this share of host RAM for its KV cache; its default 0.92 fails on a
@@ -35,7 +36,8 @@ class Backend:
 
     @property
     def model_family(self) -> str:
-        return "diffusion" if self.name == DLLM_BACKEND else "autoregressive"
+        autoregressive, diffusion = MODEL_FAMILIES
+        return diffusion if self.name == DLLM_BACKEND else autoregressive
 
 
 def vllm_available() -> bool:

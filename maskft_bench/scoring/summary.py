@@ -21,10 +21,22 @@ HEADLINES = {
     "aggregate": ("bio_forward", "bio_reverse", "namedesc_forward", "namedesc_reverse", "gsm"),
 }
 RETENTION_TASK = "maskft_retention"
+# summary.json's model_family: what kind of model was scored (scoring/backends.py sets it).
+MODEL_FAMILIES = ("autoregressive", "diffusion")
+# Summaries written before the dllm backend existed have no model_family; every backend then
+# (hf, vllm) scored autoregressive models. Readers use model_family() below, never their own
+# default.
+LEGACY_MODEL_FAMILY = "autoregressive"
 
 
 def _stderr(value: object) -> float | None:
     return float(value) if isinstance(value, int | float) and not math.isnan(value) else None
+
+
+def model_family(summary: Mapping) -> str:
+    """The scored model's family: summary.json's model_family, or "autoregressive" for a
+    summary that predates the key (see LEGACY_MODEL_FAMILY)."""
+    return summary.get("model_family", LEGACY_MODEL_FAMILY)
 
 
 def task_rows(results: Mapping) -> dict[str, dict[str, float | int | None]]:

@@ -51,9 +51,10 @@
     initialSort: [{ column: "rank", dir: "asc" }],
     columns: [
       { title: "#", field: "rank", ...number, formatter: asText(String), minWidth: 48 },
-      { title: "Model", field: "model_name", ...words, minWidth: 150, widthGrow: 2 },
+      { title: "Model", field: "model_name", ...words, minWidth: 110, widthGrow: 2 },
       { title: "Method", field: "method", formatter: methodCell, minWidth: 108 },
-      { title: "Base model", field: "base_model", ...words, minWidth: 150, widthGrow: 2 },
+      { title: "Base model", field: "base_model", ...words, minWidth: 110, widthGrow: 2 },
+      { title: "Family", field: "family", formatter: asText(String), minWidth: 120 },
       { title: "Forward", field: "forward", ...number, formatter: asText(score), minWidth: 88 },
       { title: "Reverse", field: "reverse", ...number, formatter: asText(score), minWidth: 88 },
       { title: "Math", field: "math", ...number, formatter: asText(score), minWidth: 66 },
@@ -65,14 +66,15 @@
       { title: "Training tokens", field: "training_tokens", ...number, formatter: asText(count), minWidth: 82 },
       { title: "Training FLOPs", field: "training_flops", ...number, formatter: asText(flops), minWidth: 82 },
       { title: "Para\u00adphrases", field: "paraphrases", ...number, formatter: asText(count), minWidth: 72 },
-      { title: "Date", field: "date", formatter: asText(String), minWidth: 100 },
-      { title: "Notes", field: "notes", formatter: notesCell, headerSort: false, minWidth: 100, widthGrow: 1.5 },
+      { title: "Date", field: "date", formatter: asText(String), minWidth: 96 },
+      { title: "Notes", field: "notes", formatter: notesCell, headerSort: false, minWidth: 90, widthGrow: 1.5 },
     ],
   });
 
   const boardSelect = byId("filter-suite");
   const baseSelect = byId("filter-base");
   const methodSelect = byId("filter-method");
+  const familySelect = byId("filter-family");
 
   function fill(select, values, allLabel) {
     const keep = select.value;
@@ -87,7 +89,8 @@
     return data.entries.filter((e) =>
       e.board === boardSelect.value &&
       (!baseSelect.value || e.base_model === baseSelect.value) &&
-      (!methodSelect.value || e.method === methodSelect.value));
+      (!methodSelect.value || e.method === methodSelect.value) &&
+      (!familySelect.value || e.family === familySelect.value));
   }
 
   // Plots: one dataset per method, in the method's colour.
@@ -176,6 +179,7 @@
     table.redraw(true);  // fit the remaining columns to the width again
     fill(baseSelect, distinct(inSuite, "base_model"), "All");
     fill(methodSelect, distinct(inSuite, "method"), "All");
+    fill(familySelect, distinct(inSuite, "family"), "All");
     const entries = visible();
     const ids = new Set(entries.map((e) => e.id));
     table.setFilter((row) => ids.has(row.id));
@@ -186,6 +190,8 @@
 
   boardSelect.replaceChildren(...data.boards.map((b) => new Option(b.title, b.key)));
   byId("empty").hidden = data.entries.length > 0;
-  for (const select of [boardSelect, baseSelect, methodSelect]) select.addEventListener("change", update);
+  for (const select of [boardSelect, baseSelect, methodSelect, familySelect]) {
+    select.addEventListener("change", update);
+  }
   table.on("tableBuilt", update);
 })();
