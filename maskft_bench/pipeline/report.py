@@ -13,12 +13,13 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..scoring.summary import HEADLINES as SCORE_HEADLINES
 from ..training.engine import META_FILE
 from .layout import BASE, Layout
 from .recipe import Recipe
 from .stages import scored_checkpoint
 
-HEADLINES = ("forward", "reverse", "math", "aggregate")
+HEADLINES = tuple(SCORE_HEADLINES)  # forward, reverse, math, aggregate: scoring names them
 DIRECTIONS = ("forward", "reverse")
 
 
