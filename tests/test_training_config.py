@@ -41,6 +41,8 @@ def test_gpu_recipe_has_the_papers_optimiser():
         ({"method": "masked", "batch_size": "0"}, "batch_size must be at least 1"),
         ({"method": "dllm", "dllm_eps": "0"}, "dllm_eps must be between 0 and 1"),
         ({"method": "dllm", "dllm_block_length": "0"}, "dllm_block_length must be at least 1"),
+        ({"method": "dllm", "packing": "true"}, "packing does not apply to dllm"),
+        ({"method": "masked", "attn_implementation": "flash3"}, "attn_implementation must be one"),
     ],
 )
 def test_bad_settings_are_named(overrides, message):

@@ -5,6 +5,15 @@ is then replaced by the mask token independently with probability t (the diffusi
 process). A document seen twice is masked twice, differently. The diffusion LM's own objective
 (DiffusionCollator) masks the answer it is asked to predict instead; see that class.
 
+With packing, MaskingCollator returns the batch as one padding-free row: the examples end to
+end, position ids restarting at 0 for each, no attention mask. transformers reads the restarts
+as sequence boundaries and keeps each example's attention to itself, so the loss is the padded
+batch's loss without the padding's compute. The first label of each example is ignored, as the
+shift in the causal-LM loss would otherwise make one example predict the next one's first token.
+The batch also says use_cache=False: a model that opens a KV cache (as transformers models do by
+default, in training mode too) no longer reads the restarts, and the examples would attend to
+each other.
+
 >>> collator = MaskingCollator(pad_id=0, mask_id=9, ratio=MaskRatio(0.5, 0.5), seed=0)
 >>> batch = collator([Example([5, 6, 7, 8], [-100, -100, 7, 8], maskable=[1])])
 >>> batch["input_ids"].shape, collator.last_ratio
@@ -56,6 +65,7 @@ class MaskingCollator:
     ratio: MaskRatio = field(default_factory=MaskRatio)
     seed: int = 0
     progress: float = 0.0  # share of training done; set by the trainer for the linear schedule
+    packing: bool = False
     last_ratio: float | None = None
 
     def __post_init__(self) -> None:
@@ -78,17 +88,27 @@ class MaskingCollator:
             raise ValueError("examples have maskable positions but the collator has no mask_id")
         t = self.ratio.draw(self._rng, self.progress) if masking else None
         self.last_ratio = t
-        width = max(len(e) for e in examples)
-        input_ids = torch.full((len(examples), width), self.pad_id, dtype=torch.long)
-        labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
-        attention = torch.zeros((len(examples), width), dtype=torch.long)
-        for row, example in enumerate(examples):
-            ids, labs = self._mask(example, t) if t is not None else (example.input_ids,
-                                                                      example.labels)
+        rows = [self._mask(e, t) if t is not None else (e.input_ids, e.labels) for e in examples]
+        return self._packed(rows) if self.packing else self._padded(rows)
+
+    def _padded(self, rows: list[tuple[list[int], list[int]]]) -> dict[str, torch.Tensor]:
+        width = max(len(ids) for ids, _ in rows)
+        input_ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
+        attention = torch.zeros((len(rows), width), dtype=torch.long)
+        for row, (ids, labs) in enumerate(rows):
             input_ids[row, :len(ids)] = torch.tensor(ids)
             labels[row, :len(labs)] = torch.tensor(labs)
             attention[row, :len(ids)] = 1
         return {"input_ids": input_ids, "labels": labels, "attention_mask": attention}
+
+    @staticmethod
+    def _packed(rows: list[tuple[list[int], list[int]]]) -> dict[str, torch.Tensor | bool]:
+        ids = [i for row_ids, _ in rows for i in row_ids]
+        labels = [lab for _, row_labels in rows for lab in [IGNORE, *row_labels[1:]]]
+        positions = [p for row_ids, _ in rows for p in range(len(row_ids))]
+        return {"input_ids": torch.tensor([ids]), "labels": torch.tensor([labels]),
+                "position_ids": torch.tensor([positions]), "use_cache": False}
 
 
 @dataclass

@@ -16,6 +16,7 @@ import yaml
 
 METHODS = ("standard", "paraphrase", "masked", "reverse", "sft", "masked_sft", "dllm")
 KNOWLEDGE_METHODS = ("standard", "paraphrase", "masked", "reverse", "dllm")
+ATTENTION = ("sdpa", "eager", "flex_attention", "flash_attention_2")
 
 
 class ConfigError(ValueError):
@@ -45,6 +46,14 @@ class TrainConfig:
     max_length (int, defaults to 512): longer examples are truncated, with a warning.
     group_by_length (bool, defaults to True): batches of similar lengths (less padding); the
         order within and across such groups stays random.
+    packing (bool, defaults to False): padding-free batches, the examples end to end in one row
+        with restarting position ids; the same loss as padding, none of its compute. It pays
+        with an attention kernel that skips across-example blocks (flash_attention_2,
+        flex_attention); under sdpa or eager transformers builds a dense block-diagonal mask,
+        quadratic in the batch's total tokens. Not for dllm, whose collator pads with EOS
+        that are part of the answer.
+    attn_implementation (str, defaults to "sdpa"): passed to from_pretrained: sdpa, eager,
+        flex_attention, or flash_attention_2 (needs the flash-attn package and a GPU).
     warmup_ratio (float, defaults to 0.02), weight_decay (0.1), adam_beta1 (0.9),
         adam_beta2 (0.95), max_grad_norm (1.0): the paper's optimiser.
     bf16 (bool, defaults to True): bf16 autocast; also on CPU, where it is ~3x faster.
@@ -80,6 +89,8 @@ class TrainConfig:
     grad_accum: int = 1
     max_length: int = 512
     group_by_length: bool = True
+    packing: bool = False
+    attn_implementation: str = "sdpa"
     warmup_ratio: float = 0.02
     weight_decay: float = 0.1
     adam_beta1: float = 0.9
@@ -111,6 +122,12 @@ class TrainConfig:
         unknown = set(self.datasets) - {"bio", "namedesc"}
         if unknown:
             raise ConfigError(f"unknown datasets {sorted(unknown)}; expected bio and/or namedesc")
+        if self.packing and self.method == "dllm":
+            raise ConfigError("packing does not apply to dllm: its batches are padded with EOS "
+                              "tokens that belong to the answer")
+        if self.attn_implementation not in ATTENTION:
+            raise ConfigError(f"attn_implementation must be one of {', '.join(ATTENTION)}, got "
+                              f"{self.attn_implementation!r}")
         if not 0.0 < self.dllm_eps < 1.0:
             raise ConfigError(f"dllm_eps must be between 0 and 1, got {self.dllm_eps}")
         for name in ("batch_size", "grad_accum", "max_length", "dllm_block_length"):

@@ -170,9 +170,11 @@ def _load(config: TrainConfig):
         if config.method == "dllm":
             model = load_model(path, dtype="float32", trust_remote_code=remote)
         else:
-            model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32,
-                                                         trust_remote_code=remote)
-    except (OSError, DiffusionModelError) as err:
+            model = AutoModelForCausalLM.from_pretrained(
+                path, dtype=torch.float32, trust_remote_code=remote,
+                attn_implementation=config.attn_implementation)
+    except (OSError, ImportError, ValueError, DiffusionModelError) as err:
+        # ImportError/ValueError: an attn_implementation this install or model cannot run
         raise TrainError(f"cannot load model {path!r}: {err}") from err
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
@@ -218,7 +220,9 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
         use_cpu=not torch.cuda.is_available(), logging_steps=config.logging_steps,
         save_steps=config.save_every, save_total_limit=2, seed=config.seed,
         report_to=["tensorboard"] if importlib.util.find_spec("tensorboard") else "none",
-        remove_unused_columns=False, include_num_input_tokens_seen="non_padding",
+        remove_unused_columns=False,
+        # packed batches have no attention mask and no padding: every token counts
+        include_num_input_tokens_seen="all" if config.packing else "non_padding",
         logging_nan_inf_filter=False,  # Trainer would otherwise hide a NaN loss from the logs
         train_sampling_strategy="group_by_length" if config.group_by_length else "random",
     )
@@ -244,7 +248,8 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     else:
         collator = MaskingCollator(pad_id=tokenizer.pad_token_id, mask_id=mask_id,
                                    ratio=MaskRatio(config.mask_low, config.mask_high,
-                                                   config.mask_schedule), seed=seed)
+                                                   config.mask_schedule), seed=seed,
+                                   packing=config.packing)
         answer_fn = generate_answers
     meta = {"method": config.method, "model_family": "diffusion" if diffusion else "autoregressive",
             "model": path, "recipe": str(recipe) if recipe else None,
