@@ -1,12 +1,16 @@
 """Training throughput of each method through the real trainer (`maskft-bench train`'s engine).
 
     python benchmarks/train_throughput.py [--shapes smollm2-135m llama-3.2-1b] \
-        [--methods standard masked] [--steps 8] [--batch-size 16] [--max-length 512]
+        [--methods standard masked] [--layouts padded packed] [--steps 8] [--batch-size 16] \
+        [--max-length 512] [--set attn_implementation=flex_attention --set torch_compile=true]
 
 Model shapes are built from their configs with random weights (throughput does not depend
 on the values), with the default model's tokenizer. Prints tokens/s (non-padding tokens,
 median over logging intervals after the first) and, on a GPU, MFU against the card's bf16
-dense peak (989 TFLOP/s for an H100 SXM; set --peak-tflops for other cards).
+dense peak (989 TFLOP/s for an H100 SXM; set --peak-tflops for other cards). Layouts: padded
+batches grouped by length, or packed (padding-free, `packing: true`); the tokens counted are
+the same real tokens either way. `--set KEY=VALUE` passes any other training setting
+(see `maskft-bench train --help`) to every row.
 """
 
 from __future__ import annotations
@@ -46,9 +50,11 @@ def random_model(shape: str, directory: Path) -> tuple[Path, int]:
     return directory, model.num_parameters(exclude_embeddings=True)
 
 
-def measure(model_dir: Path, method: str, args: argparse.Namespace, out: Path) -> float:
+def measure(model_dir: Path, method: str, layout: str, args: argparse.Namespace,
+            out: Path) -> float:
     config = load_config(None, {
         "method": method, "model": str(model_dir), "max_steps": args.steps,
+        "packing": layout == "packed", **dict(args.set),
         "batch_size": args.batch_size, "max_length": args.max_length, "val_items": 0,
         "save_every": 10**9, "logging_steps": 1, "learning_rate": 1e-5})
     with contextlib.redirect_stdout(sys.stderr):  # the trainer's log lines; stdout is the table
@@ -58,11 +64,21 @@ def measure(model_dir: Path, method: str, args: argparse.Namespace, out: Path) -
     return statistics.median(rates[1:] or rates)
 
 
+def setting(text: str) -> tuple[str, str]:
+    key, sep, value = text.partition("=")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return key, value
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shapes", nargs="+", default=["smollm2-135m"], choices=sorted(SHAPES))
     parser.add_argument("--methods", nargs="+", default=["standard", "masked"])
+    parser.add_argument("--layouts", nargs="+", default=["padded"], choices=["padded", "packed"])
+    parser.add_argument("--set", action="append", default=[], type=setting, metavar="KEY=VALUE",
+                        help="another training setting for every row, e.g. torch_compile=true")
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=512)
@@ -70,17 +86,19 @@ def main() -> None:
     args = parser.parse_args()
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     print(f"device: {gpu or 'cpu'}; {args.steps} steps, batch {args.batch_size}, "
-          f"max_length {args.max_length}, bf16 autocast\n")
-    print("| shape | method | tokens/s | MFU | wall s |\n|---|---|---:|---:|---:|")
+          f"max_length {args.max_length}, bf16 autocast, settings {dict(args.set) or 'default'}\n")
+    print("| shape | method | layout | tokens/s | MFU | wall s |\n|---|---|---|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shapes:
             model_dir, params = random_model(shape, Path(tmp) / shape)
             for method in args.methods:
-                start = time.perf_counter()
-                rate = measure(model_dir, method, args, Path(tmp) / f"{shape}-{method}")
-                mfu = f"{6 * params * rate / (args.peak_tflops * 1e12):.1%}" if gpu else "n/a"
-                print(f"| {shape} | {method} | {rate:,.0f} | {mfu} | "
-                      f"{time.perf_counter() - start:.0f} |", flush=True)
+                for layout in args.layouts:
+                    start = time.perf_counter()
+                    rate = measure(model_dir, method, layout, args,
+                                   Path(tmp) / f"{shape}-{method}-{layout}")
+                    mfu = f"{6 * params * rate / (args.peak_tflops * 1e12):.1%}" if gpu else "n/a"
+                    print(f"| {shape} | {method} | {layout} | {rate:,.0f} | {mfu} | "
+                          f"{time.perf_counter() - start:.0f} |", flush=True)
 
 
 if __name__ == "__main__":

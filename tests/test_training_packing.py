@@ -1,7 +1,11 @@
 """Padding-free packing: the same batch, the same loss and gradients as padding, checked on a
-small random Llama (the default model's architecture) through transformers' own attention."""
+small random Llama (the default model's architecture) through transformers' own attention.
+
+flex_attention has no backward on CPU; benchmarks/gpu_check.sh reruns the equivalence test on
+the GPU with MASKFT_TEST_DEVICE=cuda and MASKFT_EXTRA_ATTENTION=flex_attention."""
 
 import json
+import os
 
 import pytest
 import torch
@@ -10,6 +14,8 @@ from maskft_bench.training.collator import MaskingCollator, MaskRatio
 from maskft_bench.training.formats import IGNORE, Example
 
 MASK_ID = 5
+DEVICE = os.environ.get("MASKFT_TEST_DEVICE", "cpu")
+ATTENTION = ["sdpa", "eager", *filter(None, os.environ.get("MASKFT_EXTRA_ATTENTION", "").split(","))]
 
 
 def examples() -> list[Example]:
@@ -52,17 +58,17 @@ def model():
                          num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=64)
     # eval mode and use_cache left on, as in a config from the hub: the packed batch itself must
     # turn the cache off, or transformers stops reading the position restarts as boundaries.
-    return LlamaForCausalLM(config).eval()
+    return LlamaForCausalLM(config).to(DEVICE).eval()
 
 
 def loss_and_grad(model, batch: dict) -> tuple[float, torch.Tensor]:
     model.zero_grad()
-    loss = model(**batch).loss
+    loss = model(**{k: v.to(DEVICE) if torch.is_tensor(v) else v for k, v in batch.items()}).loss
     loss.backward()
-    return loss.item(), model.model.layers[0].self_attn.q_proj.weight.grad.clone()
+    return loss.item(), model.model.layers[0].self_attn.q_proj.weight.grad.cpu()
 
 
-@pytest.mark.parametrize("attention", ["sdpa", "eager"])
+@pytest.mark.parametrize("attention", ATTENTION)
 def test_packed_loss_and_gradients_equal_padded(model, attention):
     model.config._attn_implementation = attention
     padded_loss, padded_grad = loss_and_grad(model, collate(False))

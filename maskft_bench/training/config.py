@@ -54,6 +54,9 @@ class TrainConfig:
         that are part of the answer.
     attn_implementation (str, defaults to "sdpa"): passed to from_pretrained: sdpa, eager,
         flex_attention, or flash_attention_2 (needs the flash-attn package and a GPU).
+    torch_compile (bool, defaults to False): compile the model (torch.compile, inductor). On a
+        GPU it can shorten steps once compiled; batches of new lengths recompile, so compare
+        with benchmarks/train_throughput.py before turning it on for a run.
     warmup_ratio (float, defaults to 0.02), weight_decay (0.1), adam_beta1 (0.9),
         adam_beta2 (0.95), max_grad_norm (1.0): the paper's optimiser.
     bf16 (bool, defaults to True): bf16 autocast; also on CPU, where it is ~3x faster.
@@ -91,6 +94,7 @@ class TrainConfig:
     group_by_length: bool = True
     packing: bool = False
     attn_implementation: str = "sdpa"
+    torch_compile: bool = False
     warmup_ratio: float = 0.02
     weight_decay: float = 0.1
     adam_beta1: float = 0.9
