@@ -103,12 +103,13 @@ print(f"device: {torch.cuda.get_device_name(0) if cuda else 'cpu'}"
 EOF
 }
 
-# run_row SHAPE METHOD BATCH [ARGS...]: appends one table line; retries once at half the
-# batch when the first try ran out of GPU memory.
+# run_row SHAPE METHOD BATCH [ARGS...]: appends a table line per try; a try that ran out of
+# GPU memory is followed by one at half the batch.
 run_row() {
   local shape=$1 method=$2 batch=$3
   shift 3
-  local extra="$*" log="$OUT/.row.log" left limit rc line
+  local extra="$*" log left limit rc line
+  log=$(mktemp)
   while :; do
     left=$(remaining)
     limit=$((left < ROW_TIMEOUT ? left : ROW_TIMEOUT))
@@ -129,6 +130,7 @@ run_row() {
     if [ "$rc" = 0 ] && [ -n "$line" ]; then
       # train_throughput's "| shape | method | tokens/s | MFU | wall s |" with variant and batch
       echo "| $shape | $method | ${extra:--} | $batch |${line#"| $shape | $method |"}" >>"$TABLE"
+      rm -f "$log"
       return
     fi
     if grep -q 'OutOfMemoryError\|CUDA out of memory' "$log" && [ "$batch" -gt 1 ]; then
@@ -141,6 +143,7 @@ run_row() {
     [ "$rc" = 124 ] || [ "$rc" = 137 ] && why="timed out after ${limit}s"
     echo "| $shape | $method | ${extra:--} | $batch | failed ($why, see gpu_check.log) | | |" >>"$TABLE"
     FAILED=$((FAILED + 1))
+    rm -f "$log"
     return
   done
 }
@@ -210,7 +213,6 @@ main() {
     # shellcheck disable=SC2086
     run_row "$shape" "$method" "${GPU_CHECK_BATCH:-$batch}" $extra
   done <<<"$ROWS"
-  rm -f "$OUT/.row.log"
 
   score_stage || FAILED=$((FAILED + 1))
 
