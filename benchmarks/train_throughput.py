@@ -31,7 +31,7 @@ from pathlib import Path
 import torch
 
 from maskft_bench.models import default_model_dir
-from maskft_bench.training.config import load_config
+from maskft_bench.training.config import ConfigError, load_config, parse_settings
 from maskft_bench.training.engine import train
 
 PARAMS_FILE = "maskft-params.txt"
@@ -65,7 +65,7 @@ def measure(model_dir: Path, method: str, layout: str, args: argparse.Namespace,
             out: Path) -> float:
     config = load_config(None, {
         "method": method, "model": str(model_dir), "max_steps": args.steps,
-        "packing": layout == "packed", **dict(args.set),
+        "packing": layout == "packed", **args.settings,
         "batch_size": args.batch_size, "max_length": args.max_length, "val_items": 0,
         "save_every": 10**9, "logging_steps": 1, "learning_rate": 1e-5})
     with contextlib.redirect_stdout(sys.stderr):  # the trainer's log lines; stdout is the table
@@ -76,20 +76,13 @@ def measure(model_dir: Path, method: str, layout: str, args: argparse.Namespace,
     return statistics.median(rates[1:] or rates)
 
 
-def setting(text: str) -> tuple[str, str]:
-    key, sep, value = text.partition("=")
-    if not sep:
-        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
-    return key, value
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--shapes", nargs="+", default=["smollm2-135m"], choices=sorted(SHAPES))
     parser.add_argument("--methods", nargs="+", default=["standard", "masked"])
     parser.add_argument("--layouts", nargs="+", default=["padded"], choices=["padded", "packed"])
-    parser.add_argument("--set", action="append", default=[], type=setting, metavar="KEY=VALUE",
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="another training setting for every row, e.g. torch_compile=true")
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=16)
@@ -104,10 +97,14 @@ def main() -> None:
     parser.add_argument("--no-header", action="store_true",
                         help="print only the table's rows (for scripts that join several runs)")
     args = parser.parse_args()
+    try:
+        args.settings = parse_settings(args.set)
+    except ConfigError as err:
+        parser.error(str(err))
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     if not args.no_header:
         print(f"device: {gpu or 'cpu'}; {args.steps} steps, batch {args.batch_size}, "
-              f"max_length {args.max_length}, bf16 autocast, settings {dict(args.set) or 'default'}\n")
+              f"max_length {args.max_length}, bf16 autocast, settings {args.settings or 'default'}\n")
         print("| shape | method | layout | tokens/s | MFU | wall s |\n|---|---|---|---:|---:|---:|")
     with tempfile.TemporaryDirectory() as tmp:
         for shape in args.shapes:

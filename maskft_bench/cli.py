@@ -301,17 +301,13 @@ def _run(args: argparse.Namespace) -> int | None:
         print(format_summary(score(options)))
         print(args.out)
     elif args.command == "train":
-        from .training.config import ConfigError, load_config
+        from .training.config import load_config, parse_settings
         from .training.engine import train
 
         overrides = {k: getattr(args, k) for k in ("method", "model", "data", "learning_rate",
                                                      "epochs", "max_steps", "batch_size", "seed",
                                                      "eval_every", "mask_token")}
-        for item in args.set:
-            key, sep, value = item.partition("=")
-            if not sep:
-                raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
-            overrides[key.strip()] = value
+        overrides.update(parse_settings(args.set))
         config = load_config(args.config, overrides)
         meta = train(config, args.out, args.config, resume=args.resume, overwrite=args.overwrite)
         print(json.dumps({k: meta[k] for k in ("method", "optimizer_steps", "tokens_seen",

@@ -167,6 +167,17 @@ def _coerce(name: str, value: object, kind: type | str) -> object:
     return value
 
 
+def parse_settings(items: list[str]) -> dict[str, str]:
+    """`--set KEY=VALUE` items as overrides; values are typed later, against the dataclass."""
+    settings = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
+        settings[key.strip()] = value
+    return settings
+
+
 def load_config(recipe: Path | None, overrides: dict[str, object]) -> TrainConfig:
     """Dataclass defaults < recipe YAML < its `per_method:` block < command-line overrides.
 
