@@ -52,7 +52,7 @@ class TrainConfig:
         flex_attention); under sdpa or eager transformers builds a dense block-diagonal mask,
         quadratic in the batch's total tokens. Not for dllm, whose collator pads with EOS
         that are part of the answer.
-    attn_implementation (str, defaults to "sdpa"): passed to from_pretrained: sdpa, eager,
+    attn_implementation (str, defaults to "sdpa"): autoregressive models load with it: sdpa, eager,
         flex_attention, or flash_attention_2 (needs the flash-attn package and a GPU).
     torch_compile (bool, defaults to False): compile the model (torch.compile, inductor). On a
         GPU it can shorten steps once compiled; batches of new lengths recompile, so compare
