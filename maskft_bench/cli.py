@@ -148,7 +148,9 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
                    help="mask token (default: an unused special token of the tokenizer; for dllm "
                    "the model's own mask token when it declares one)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="any other TrainConfig setting, e.g. --set mask_schedule=fixed")
+                   help="any other TrainConfig setting (all documented in "
+                   "maskft_bench/training/config.py), e.g. --set mask_schedule=fixed, --set "
+                   "packing=true --set attn_implementation=flex_attention (padding-free batches)")
     p.add_argument("--resume", action="store_true",
                    help="continue the run in --out even though its settings differ")
     p.add_argument("--overwrite", action="store_true", help="delete what --out holds and start over")
