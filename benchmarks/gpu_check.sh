@@ -183,11 +183,10 @@ score_stage() {
   fi
   echo "== scoring: maskft-bench score --backend hf, random smollm2-135m weights in bf16," \
     "limit $SCORE_LIMIT per task, batch $SCORE_BATCH ($SECONDS s elapsed)"
-  if [ ! -f "$model/maskft-params.txt" ]; then  # no smollm2 row ran: build the model
-    "$PY" -c "import sys; sys.path.insert(0, 'benchmarks'); from pathlib import Path; \
+  # the smollm2 rows' model, or a new one if none ran (random_model reuses a complete one)
+  "$PY" -c "import sys; sys.path.insert(0, 'benchmarks'); from pathlib import Path; \
 from train_throughput import random_model; random_model('smollm2-135m', Path(sys.argv[1]), \
 Path(sys.argv[2]))" "$model" "$CARRY/smollm2-shape" || return 1
-  fi
   rm -rf "$dir"
   left=$(remaining)
   timeout -k 15 $((left < SCORE_TIMEOUT ? left : SCORE_TIMEOUT)) "$PY" -m maskft_bench.cli score \

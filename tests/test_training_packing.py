@@ -90,7 +90,9 @@ def test_packed_training_counts_every_token(tmp_path, small_suite):
 
     from maskft_bench.models import default_model_dir
     from maskft_bench.training.config import load_config
-    from maskft_bench.training.engine import train
+    from maskft_bench.training.data import build_corpus
+    from maskft_bench.training.engine import RUN_FILE, train
+    from maskft_bench.training.formats import Formatter
 
     tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
     tiny = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=16,
@@ -98,14 +100,12 @@ def test_packed_training_counts_every_token(tmp_path, small_suite):
                                         num_attention_heads=2, num_key_value_heads=1))
     tiny.save_pretrained(tmp_path / "model")
     tokenizer.save_pretrained(tmp_path / "model")
-    settings = {"method": "masked", "model": str(tmp_path / "model"), "data": str(small_suite),
-                "datasets": "namedesc", "batch_size": 4, "epochs": 1, "packing": True,
-                "val_items": 0, "logging_steps": 1, "save_every": 1000, "bf16": False}
-    meta = train(load_config(None, settings), tmp_path / "run")
-    manifest = json.loads((tmp_path / "run" / "maskft-run.json").read_text())
-    from maskft_bench.training.data import build_corpus
-    from maskft_bench.training.formats import Formatter
-
-    corpus = build_corpus(load_config(None, settings), Formatter(tokenizer))
+    config = load_config(None, {
+        "method": "masked", "model": str(tmp_path / "model"), "data": str(small_suite),
+        "datasets": "namedesc", "batch_size": 4, "epochs": 1, "packing": True, "val_items": 0,
+        "logging_steps": 1, "save_every": 1000, "bf16": False})
+    meta = train(config, tmp_path / "run")
+    corpus = build_corpus(config, Formatter(tokenizer))
     assert meta["tokens_seen"] == sum(len(e) for e in corpus.examples)
-    assert manifest["config"]["packing"] is True
+    run = json.loads((tmp_path / "run" / RUN_FILE).read_text())
+    assert run["config"]["packing"] is True
