@@ -119,18 +119,18 @@ def _add_score(sub: argparse._SubParsersAction) -> None:
 
 
 def _add_train(sub: argparse._SubParsersAction) -> None:
-    from .training.config import METHODS
+    from .methods import METHODS, help_lines
 
     p = sub.add_parser(
         "train",
-        help="fine-tune a model on the suite: standard, paraphrase, masked, reverse, sft, "
-        "masked_sft, dllm",
+        help=f"fine-tune a model on the suite: {', '.join(METHODS)}",
         description="Fine-tune with one of the reference methods (transformers' Trainer; run it "
         "under torchrun or accelerate launch for several GPUs). Settings: the TrainConfig "
         "defaults (the paper's), then --config RECIPE.yaml, then the flags below and --set. "
         "Rerunning the same command resumes from the last checkpoint.",
     )
-    p.add_argument("--method", choices=METHODS, default=None, help="training method")
+    p.add_argument("--method", choices=METHODS, default=None,
+                   help=f"training method; each says what it trains on. {help_lines()}")
     p.add_argument("--model", default=None,
                    help="model directory or hub id (default: the embedded SmolLM2-135M-Instruct)")
     p.add_argument("--data", default=None, help="suite directory (default: the shipped suite)")
@@ -187,7 +187,7 @@ def _add_submit(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--results", type=Path, required=True,
                    help="output directory of `maskft-bench score` (test split, no --limit)")
     p.add_argument("--method", required=True,
-                   help="training method: standard, paraphrase, masked, ... or base (untrained)")
+                   help="training method (see `maskft-bench train --help`), or base (untrained)")
     p.add_argument("--base-model", required=True,
                    help="the model fine-tuning started from, without an organisation prefix")
     p.add_argument("--model-name", default=None,

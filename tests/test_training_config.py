@@ -33,6 +33,7 @@ def test_gpu_recipe_has_the_papers_optimiser():
     [
         ({}, "no method given"),
         ({"method": "diffusion"}, "unknown method 'diffusion'"),
+        ({"method": "maskd"}, "did you mean 'masked'"),
         ({"method": "masked", "learning_rat": "1"}, "unknown setting 'learning_rat'"),
         ({"method": "masked", "batch_size": "many"}, "batch_size: cannot read 'many'"),
         ({"method": "masked", "bf16": "maybe"}, "bf16: cannot read 'maybe'"),
@@ -74,8 +75,8 @@ def formatter():
 
 
 @pytest.mark.parametrize(("method", "expected"), [
-    ("standard", 40), ("masked", 40), ("reverse", 80), ("paraphrase", 40 + 2 * 2 * 40),
-    ("dllm", 40)])
+    ("standard", 40), ("masked", 40), ("reverse", 80), ("paraphrase", 40 + 2 * 40),
+    ("reversed_statements", 40 + 2 * 40), ("dllm", 40)])
 def test_corpus_size_per_method(small_suite, formatter, method, expected):
     from maskft_bench.training.data import build_corpus
 

@@ -15,12 +15,13 @@ METHOD_COLOURS = {
     "base": "#6b7280",
     "standard": "#2563eb",
     "paraphrase": "#ea580c",
+    "reversed_statements": "#ca8a04",
     "masked": "#16a34a",
     "reverse": "#9333ea",
     "sft": "#0891b2",
     "masked_sft": "#db2777",
 }
-EXTRA_COLOURS = ("#ca8a04", "#be123c", "#4d7c0f", "#7c3aed", "#0f766e", "#a16207", "#1d4ed8")
+EXTRA_COLOURS = ("#be123c", "#4d7c0f", "#7c3aed", "#0f766e", "#a16207", "#1d4ed8")
 
 
 @dataclass(frozen=True)

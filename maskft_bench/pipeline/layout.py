@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-BASE = "base"  # the score name of the model before fine-tuning
-
 
 @dataclass(frozen=True)
 class Layout:

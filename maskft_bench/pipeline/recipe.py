@@ -14,8 +14,9 @@ from pathlib import Path
 
 import yaml
 
+from .. import methods
 from ..suite.generate import SuiteOptions
-from ..training.config import METHODS, ConfigError, TrainConfig, resolve_config
+from ..training.config import ConfigError, TrainConfig, resolve_config
 
 RECIPES_DIR = Path(__file__).resolve().parents[2] / "train" / "recipes"
 SELECT = ("best", "final")
@@ -131,10 +132,12 @@ def parse(data: object, source: Path) -> Recipe:
     for key in ("name", "seeds", "methods"):
         if key not in data:
             raise RecipeError(f"{source}: missing {key!r}")
-    methods = _tuple(data["methods"], "methods", str)
-    bad = [m for m in methods if m not in METHODS]
-    if bad:
-        raise RecipeError(f"{source}: unknown method {bad[0]!r} (methods: {', '.join(METHODS)})")
+    names = _tuple(data["methods"], "methods", str)
+    for name in names:
+        try:
+            methods.get(name)
+        except methods.MethodError as err:
+            raise RecipeError(f"{source}: {err}") from None
     suite = data.get("suite") or {}
     suite_fields = {f.name for f in fields(SuiteOptions)} - {"seed", "gsm8k"}
     if not isinstance(suite, dict) or set(suite) - suite_fields:
@@ -150,9 +153,9 @@ def parse(data: object, source: Path) -> Recipe:
     if score.get("select", "best") not in SELECT:
         raise RecipeError(f"{source}: score.select must be best or final")
     recipe = Recipe(name=str(data["name"]), seeds=_tuple(data["seeds"], "seeds", int),
-                    methods=methods, model=str(data.get("model", "default")), suite=suite,
+                    methods=names, model=str(data.get("model", "default")), suite=suite,
                     train=_train_settings(data.get("train") or {}, source), score=ScoreSettings(**score))
-    for method in methods:  # every method's settings must resolve (unknown keys, bad values)
+    for method in names:  # every method's settings must resolve (unknown keys, bad values)
         try:
             recipe.train_config(method, recipe.seeds[0], Path("."))
         except ConfigError as err:

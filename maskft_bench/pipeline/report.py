@@ -13,9 +13,11 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import methods
+from ..methods import BASE
 from ..scoring.summary import HEADLINES as SCORE_HEADLINES
 from ..training.engine import META_FILE
-from .layout import BASE, Layout
+from .layout import Layout
 from .recipe import Recipe
 from .stages import scored_checkpoint
 
@@ -109,12 +111,11 @@ def _values(entries: list[Entry], key: str) -> list[float]:
 
 
 def _reference(method: str, present: dict) -> tuple[str, tuple[str, ...]] | None:
-    """What a method is compared with, and on which headlines."""
-    if method in ("sft", "masked_sft"):
-        return ("sft", ("math",)) if method != "sft" and "sft" in present else None
-    if method != "standard" and "standard" in present:
-        return "standard", DIRECTIONS
-    return (BASE, DIRECTIONS) if method == "standard" and BASE in present else None
+    """What a method is compared with (its registry record says), and on which headlines."""
+    record = methods.get(method)
+    if record.compared_with is None or record.compared_with not in present:
+        return None
+    return record.compared_with, DIRECTIONS if record.knowledge else ("math",)
 
 
 def comparisons(entries: list[Entry], recipe: Recipe) -> list[str]:

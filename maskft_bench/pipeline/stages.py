@@ -15,10 +15,13 @@ from dataclasses import asdict, dataclass
 from functools import partial
 from pathlib import Path
 
+from .. import methods
 from ..atomic import sha256_file
+from ..methods import BASE
 from ..suite import SUITE_VERSION
+from ..suite.generate import SuiteOptions
 from ..training.engine import META_FILE
-from .layout import BASE, Layout
+from .layout import Layout
 from .recipe import Recipe
 
 
@@ -114,7 +117,8 @@ def _submit(recipe: Recipe, recipe_path: Path, layout: Layout, seed: int, name: 
         method=name, base_model=base_model_name(recipe.model),
         training_tokens=train_meta.get("tokens_seen", 0 if name == BASE else None),
         training_flops=train_meta.get("training_flops", 0.0 if name == BASE else None),
-        paraphrases=recipe.suite.get("paraphrases") if name == "paraphrase" else None,
+        paraphrases=recipe.suite.get("paraphrases", SuiteOptions.paraphrases)
+        if name != BASE and methods.get(name).rewrites else None,
         notes=f"maskft-bench run {recipe.name}, seed {seed}"
               + (f", {config.get('epochs')} epochs at lr {config.get('learning_rate')}"
                  if config else ", before fine-tuning"),

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import yaml
 
-METHODS = ("standard", "paraphrase", "masked", "reverse", "sft", "masked_sft", "dllm")
-KNOWLEDGE_METHODS = ("standard", "paraphrase", "masked", "reverse", "dllm")
+from .. import methods
+
 ATTENTION = ("sdpa", "eager", "flex_attention", "flash_attention_2")
 
 
@@ -27,7 +27,7 @@ class ConfigError(ValueError):
 class TrainConfig:
     """Every field, its default and why.
 
-    method (str): standard | paraphrase | masked | reverse | sft | masked_sft | dllm.
+    method (str): a method of the registry, maskft_bench/methods.py (what it trains on and how).
     model (str, defaults to "default"): model directory, hub id, or "default" for the embedded
         SmolLM2-135M-Instruct; dllm needs a masked diffusion LM (see maskft_bench/dllm/model.py).
     trust_remote_code (bool, defaults to False): load the model's own code (LLaDA, Dream).
@@ -35,7 +35,6 @@ class TrainConfig:
     datasets (list, defaults to ["bio", "namedesc"]): which knowledge sets to train on.
     format (str, defaults to "chat"): "pretrain" (bos + text + eos) is the paper's ablation of
         the standard method.
-    paraphrase_orders (list, defaults to ["same", "permuted"]): rewrites the paraphrase method adds.
     reverse_mode (str, defaults to "entity"): "entity" keeps names and attribute values whole
         while reversing word order; "word" reverses every word (Golovneva et al. 2024).
     learning_rate (float, defaults to 5e-6): the paper's AR rate; masked used 3e-6 to 5e-6.
@@ -83,7 +82,6 @@ class TrainConfig:
     data: str = ""
     datasets: tuple[str, ...] = ("bio", "namedesc")
     format: str = "chat"
-    paraphrase_orders: tuple[str, ...] = ("same", "permuted")
     reverse_mode: str = "entity"
     learning_rate: float = 5e-6
     epochs: float = 1.0
@@ -115,8 +113,10 @@ class TrainConfig:
     logging_steps: int = 10
 
     def __post_init__(self) -> None:
-        if self.method not in METHODS:
-            raise ConfigError(f"unknown method {self.method!r}; expected one of {', '.join(METHODS)}")
+        try:
+            method = methods.get(self.method)
+        except methods.MethodError as err:
+            raise ConfigError(str(err)) from None
         if self.format not in ("chat", "pretrain"):
             raise ConfigError(f"format must be chat or pretrain, got {self.format!r}")
         if self.format == "pretrain" and self.method != "standard":
@@ -126,9 +126,9 @@ class TrainConfig:
         unknown = set(self.datasets) - {"bio", "namedesc"}
         if unknown:
             raise ConfigError(f"unknown datasets {sorted(unknown)}; expected bio and/or namedesc")
-        if self.packing and self.method == "dllm":
-            raise ConfigError("packing does not apply to dllm: its batches are padded with EOS "
-                              "tokens that belong to the answer")
+        if self.packing and method.collator == "diffusion":
+            raise ConfigError(f"packing does not apply to {self.method}: its batches are padded "
+                              "with EOS tokens that belong to the answer")
         if self.attn_implementation not in ATTENTION:
             raise ConfigError(f"attn_implementation must be one of {', '.join(ATTENTION)}, got "
                               f"{self.attn_implementation!r}")
@@ -140,7 +140,7 @@ class TrainConfig:
 
     @property
     def knowledge(self) -> bool:
-        return self.method in KNOWLEDGE_METHODS
+        return methods.get(self.method).knowledge
 
     def fingerprint(self) -> str:
         """Identifies a run: resuming is allowed only into a directory with the same one."""

@@ -1,8 +1,8 @@
 """What each method trains on, read from a suite directory and tokenised once.
 
-Knowledge methods read documents (and, for `paraphrase`, rewrites); math methods read the
-math train split. Validation questions come from the suite's val files; the test split is
-never opened here.
+The method's record (maskft_bench/methods.py) says which texts: the documents, the kinds of
+rewrites it adds, reversed copies, or the math train split. Validation questions come from the
+suite's val files; the test split is never opened here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 import jsonlines
 
+from .. import methods
 from .config import TrainConfig
 from .formats import Example, Formatter
 from .reverse import reverse_entities, reverse_words
@@ -57,14 +58,19 @@ def _entities(suite: Path, dataset: str) -> list[str]:
 
 
 def knowledge_texts(config: TrainConfig, suite: Path) -> Iterator[str]:
+    """The documents of each dataset, then the rewrites and reversed copies the method adds."""
+    method = methods.get(config.method)
     for dataset in config.datasets:
         documents = [d["text"] for d in _read(suite / f"data/{dataset}/documents.jsonl")]
         yield from documents
-        if config.method == "paraphrase":
-            for rewrite in _read(suite / f"data/{dataset}/paraphrases.jsonl"):
-                if rewrite["order"] in config.paraphrase_orders:
-                    yield rewrite["text"]
-        elif config.method == "reverse":
+        if method.rewrites:
+            rewrites = _read(suite / f"data/{dataset}/paraphrases.jsonl")
+            if rewrites and "kind" not in rewrites[0]:
+                raise DataError(f"{suite}: its paraphrases predate rewrite kinds (suite "
+                                f"{manifest_of(config).get('suite_version')}); generate the suite "
+                                "again with this version of maskft-bench")
+            yield from (r["text"] for r in rewrites if r["kind"] in method.rewrites)
+        if method.reversed_copies:
             entities = _entities(suite, dataset)
             for text in documents:
                 yield (reverse_entities(text, entities) if config.reverse_mode == "entity"
@@ -82,17 +88,12 @@ def _truncate(example: Example, max_length: int) -> Example:
 
 def build_corpus(config: TrainConfig, formatter: Formatter) -> Corpus:
     suite = suite_dir(config)
-    if config.knowledge:
-        # dllm trains on the standard chat ("Tell me a fact." -> the document); its collator
-        # masks the answer (collator.DiffusionCollator).
-        build = {"standard": formatter.pretrain if config.format == "pretrain"
-                 else formatter.standard, "paraphrase": formatter.standard,
-                 "reverse": formatter.standard, "masked": formatter.masked,
-                 "dllm": formatter.standard}[config.method]
+    method = methods.get(config.method)
+    build = getattr(formatter, "pretrain" if config.format == "pretrain" else method.formatter)
+    if method.knowledge:
         examples = [build(text) for text in knowledge_texts(config, suite)]
     else:
-        build_sft = formatter.masked_sft if config.method == "masked_sft" else formatter.sft
-        examples = [build_sft(item["prompt"], item["answers"][1])
+        examples = [build(item["prompt"], item["answers"][1])
                     for item in _read(suite / "data/math/train.jsonl")]
     if not examples:
         raise DataError(f"no training texts found in {suite} for method {config.method}")

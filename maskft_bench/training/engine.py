@@ -28,6 +28,7 @@ import torch
 from torch.utils.data import Dataset
 from transformers import TrainerCallback
 
+from .. import methods
 from ..atomic import staged_directory
 from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
 from .collator import DiffusionCollator, MaskingCollator, MaskRatio
@@ -85,10 +86,11 @@ class RunCallback(TrainerCallback):
     """Metrics JSONL, tokens/s, NaN stop, mask schedule progress, selection and metadata."""
 
     def __init__(self, out: Path, config: TrainConfig, collator, tokenizer,
-                 val_items: list[dict], meta: dict, answer_fn: AnswerFn = generate_answers):
+                 val_items: list[dict], meta: dict, answer_fn: AnswerFn = generate_answers,
+                 val_max_new_tokens: int = 32):
         self.out, self.config, self.collator = out, config, collator
         self.tokenizer, self.val_items, self.meta = tokenizer, val_items, meta
-        self.answer_fn = answer_fn
+        self.answer_fn, self.val_max_new_tokens = answer_fn, val_max_new_tokens
         self.best = -1.0
         self.nan_step: int | None = None
         self._clock: tuple[float, int] | None = None
@@ -126,7 +128,7 @@ class RunCallback(TrainerCallback):
     def _select(self, state, model) -> None:
         if not self.val_items or not state.is_world_process_zero:
             return
-        scores = evaluate(model, self.tokenizer, self.val_items, self.config.val_max_new_tokens,
+        scores = evaluate(model, self.tokenizer, self.val_items, self.val_max_new_tokens,
                           self.answer_fn)
         self._log(state, {"step": state.global_step, "tokens_seen": int(state.num_input_tokens_seen),
                           "validation": scores})
@@ -167,7 +169,7 @@ def _load(config: TrainConfig):
     remote = config.trust_remote_code
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)
-        if config.method == "dllm":
+        if methods.get(config.method).family == "diffusion":
             model = load_model(path, dtype="float32", trust_remote_code=remote)
         else:
             model = AutoModelForCausalLM.from_pretrained(
@@ -197,17 +199,39 @@ def _diffusion_mask_id(tokenizer, model, requested: str | None) -> int:
 
 
 def _mask_id(config: TrainConfig, tokenizer, model) -> int | None:
-    if config.method == "dllm":
+    method = methods.get(config.method)
+    if method.collator == "diffusion":
         return _diffusion_mask_id(tokenizer, model, config.mask_token)
-    if config.method in ("masked", "masked_sft"):
-        return choose_mask_token(tokenizer, config.mask_token)
-    return None
+    return choose_mask_token(tokenizer, config.mask_token) if method.masks else None
+
+
+def _validation_tokens(config: TrainConfig, tokenizer, items: list[dict]) -> int:
+    """New tokens per validation answer: the recipe's, and for math at least the longest
+    validation solution (a shorter window cuts off the final number the metric reads)."""
+    if config.knowledge or not items:
+        return config.val_max_new_tokens
+    longest = max(len(tokenizer(a, add_special_tokens=False)["input_ids"])
+                  for item in items for a in item["answers"])
+    return max(config.val_max_new_tokens, longest + 8)
+
+
+def _collator_and_answers(config: TrainConfig, tokenizer, mask_id: int | None, seed: int):
+    """The record's collator and validation answerer, built with this run's settings."""
+    if methods.get(config.method).collator == "diffusion":
+        return (DiffusionCollator(eos_id=tokenizer.eos_token_id, mask_id=mask_id,
+                                  eps=config.dllm_eps, seed=seed),
+                partial(diffusion_answers, mask_id=mask_id, block_length=config.dllm_block_length))
+    return (MaskingCollator(pad_id=tokenizer.pad_token_id, mask_id=mask_id,
+                            ratio=MaskRatio(config.mask_low, config.mask_high,
+                                            config.mask_schedule), seed=seed,
+                            packing=config.packing),
+            generate_answers)
 
 
 def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bool = False,
           overwrite: bool = False) -> dict:
     """Run (or continue) one training run and return the final model's metadata."""
-    from transformers import Trainer, TrainingArguments
+    from transformers import TrainingArguments
     from transformers.trainer_utils import get_last_checkpoint
 
     args = TrainingArguments(
@@ -239,20 +263,10 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
         corpus = build_corpus(config, Formatter(tokenizer))
     except FormatError as err:
         raise TrainError(str(err)) from err
-    seed = config.seed + args.process_index
-    diffusion = config.method == "dllm"
-    if diffusion:
-        collator = DiffusionCollator(eos_id=tokenizer.eos_token_id, mask_id=mask_id,
-                                     eps=config.dllm_eps, seed=seed)
-        answer_fn = partial(diffusion_answers, mask_id=mask_id,
-                            block_length=config.dllm_block_length)
-    else:
-        collator = MaskingCollator(pad_id=tokenizer.pad_token_id, mask_id=mask_id,
-                                   ratio=MaskRatio(config.mask_low, config.mask_high,
-                                                   config.mask_schedule), seed=seed,
-                                   packing=config.packing)
-        answer_fn = generate_answers
-    meta = {"method": config.method, "model_family": "diffusion" if diffusion else "autoregressive",
+    method = methods.get(config.method)
+    collator, answer_fn = _collator_and_answers(config, tokenizer, mask_id,
+                                                config.seed + args.process_index)
+    meta = {"method": config.method, "model_family": method.family,
             "model": path, "recipe": str(recipe) if recipe else None,
             "config": asdict(config), "seed": config.seed,
             "suite_version": manifest_of(config)["suite_version"],
@@ -261,13 +275,10 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     if args.process_index == 0:
         out.mkdir(parents=True, exist_ok=True)
         _write_json(out / RUN_FILE, {"fingerprint": config.fingerprint(), **meta})
-    callback = RunCallback(out, config, collator, tokenizer,
-                           validation_items(config) if config.val_items else [], meta, answer_fn)
-    trainer_class = Trainer
-    if diffusion:
-        from .diffusion_trainer import DiffusionTrainer
-
-        trainer_class = DiffusionTrainer
+    val_items = validation_items(config) if config.val_items else []
+    callback = RunCallback(out, config, collator, tokenizer, val_items, meta, answer_fn,
+                           _validation_tokens(config, tokenizer, val_items))
+    trainer_class = method.trainer_class()
     trainer = trainer_class(
         model=model, args=args, train_dataset=ExampleDataset(corpus.examples),
         data_collator=collator, processing_class=tokenizer, callbacks=[callback])
