@@ -57,6 +57,12 @@ def test_train_settings_from_a_file_follow_per_method(tmp_path):
     ({"score": {"select": "last"}}, "score.select must be best or final"),
     ({"train": {"epochz": 1}}, "unknown setting 'epochz'"),
     ({"train": "missing.yaml"}, "train:"),
+    ({"compute": {"match": "masked"}}, "compute: expected {match: METHOD, methods:"),
+    ({"compute": {"match": "reverse", "methods": ["standard"]}}, "must be one of the recipe's"),
+    ({"compute": {"match": "masked", "methods": ["masked"]}}, "sets the budget"),
+    ({"compute": {"match": "masked", "methods": ["standrd"]}}, "did you mean 'standard'"),
+    ({"compute": {"match": "masked", "methods": ["standard"]},
+      "train": {"max_steps": 3}}, "must train by epochs"),
 ])
 def test_bad_recipes_are_refused_before_anything_runs(tmp_path, changes, message):
     with pytest.raises(RecipeError, match=message):
@@ -120,3 +126,14 @@ def test_progress_estimates_from_stages_of_the_same_kind():
     assert stream.getvalue().endswith("left ~1m50s\n")  # one train (100 s), one score (10 s)
     progress.ran(3, 12.0)
     assert stream.getvalue().endswith("left nothing\n")
+
+
+def test_compute_matched_runs_follow_the_methods_and_carry_the_budget(tmp_path):
+    recipe, _ = _recipe(tmp_path, compute={"match": "masked", "methods": ["standard", "paraphrase"]})
+    assert recipe.runs() == ("standard", "masked", "standard@compute", "paraphrase@compute")
+    config = recipe.train_config("paraphrase@compute", 0, Path("s"), budget=1234)
+    assert (config.method, config.budget_tokens, config.epochs) == ("paraphrase", 1234, 1)
+    assert recipe.train_config("standard", 0, Path("s")).budget_tokens == 0
+    labels = [stage.label for stage in plan(recipe, Path("r.yaml"), Layout(tmp_path / "out"))]
+    assert "train standard@compute (seed 0)" in labels
+    assert "score paraphrase@compute (seed 0)" in labels

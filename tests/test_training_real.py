@@ -104,6 +104,19 @@ def test_two_process_ddp_on_cpu(tiny_suite, tmp_path):
     assert state["train_examples"] == 4
 
 
+def test_methods_given_one_token_budget_end_within_one_step_of_it(tiny_suite, tmp_path):
+    budget = 3000
+    for method in ("standard", "masked"):
+        meta = train(config(tiny_suite, method=method, max_steps=-1, budget_tokens=budget,
+                            val_items=0, save_every=100), tmp_path / method)
+        lines = [json.loads(line) for line in (tmp_path / method / "metrics.jsonl").read_text()
+                 .splitlines()]
+        before_last = [r["tokens_seen"] for r in lines if r["step"] == meta["optimizer_steps"] - 1]
+        assert before_last and before_last[0] < budget <= meta["tokens_seen"], (method, lines)
+        state = json.loads((tmp_path / method / "maskft-run.json").read_text())
+        assert meta["epoch"] == pytest.approx(budget / state["corpus_tokens"], rel=0.5)
+
+
 def test_nan_loss_stops_and_names_the_last_good_checkpoint(tiny_suite, tmp_path):
     out = tmp_path / "diverges"
     with pytest.raises(TrainError, match="loss became NaN at step") as error:

@@ -20,6 +20,12 @@ from ..training.config import ConfigError, TrainConfig, resolve_config
 
 RECIPES_DIR = Path(__file__).resolve().parents[2] / "train" / "recipes"
 SELECT = ("best", "final")
+AT_COMPUTE = "@compute"  # run name suffix: the method trained to the recipe's token budget
+
+
+def method_of(run: str) -> str:
+    """The training method of a run name ("standard@compute" -> "standard")."""
+    return run.removesuffix(AT_COMPUTE)
 
 
 class RecipeError(ValueError):
@@ -61,6 +67,10 @@ class Recipe:
         path of a train/*.yaml file relative to the pipeline recipe; model, data, method and
         seed are set by the pipeline.
     score (ScoreSettings).
+    compute (dict, optional): {match: M, methods: [...]}. The budget is the tokens method M
+        trains on at the recipe's settings (its corpus x epochs, per seed); each listed method
+        is trained again to that budget, as the run `<method>@compute`. The report then gives
+        two verdicts: at equal epochs (`methods`) and at equal compute (M and the @compute runs).
     """
 
     name: str
@@ -70,13 +80,22 @@ class Recipe:
     suite: dict = field(default_factory=dict)
     train: dict = field(default_factory=dict)
     score: ScoreSettings = ScoreSettings()
+    compute: dict = field(default_factory=dict)
+
+    def runs(self) -> tuple[str, ...]:
+        """Every training run, in order: the methods at the recipe's epochs, then the
+        compute-matched runs."""
+        return (*self.methods, *(f"{m}{AT_COMPUTE}" for m in self.compute.get("methods", ())))
 
     def suite_options(self, seed: int) -> SuiteOptions:
         return SuiteOptions(seed=seed, **self.suite)
 
-    def train_config(self, method: str, seed: int, suite: Path) -> TrainConfig:
-        return resolve_config(self.train, {"method": method, "seed": seed, "data": str(suite),
-                                           "model": self.model})
+    def train_config(self, run: str, seed: int, suite: Path, budget: int | None = None
+                     ) -> TrainConfig:
+        """The settings of a run; a compute-matched run also needs its token budget."""
+        overrides = {"method": method_of(run), "seed": seed, "data": str(suite),
+                     "model": self.model, "budget_tokens": budget}
+        return resolve_config(self.train, overrides)
 
     def fingerprint(self) -> str:
         """Identifies the run: an output directory holds one recipe's results, never a mix.
@@ -154,13 +173,36 @@ def parse(data: object, source: Path) -> Recipe:
         raise RecipeError(f"{source}: score.select must be best or final")
     recipe = Recipe(name=str(data["name"]), seeds=_tuple(data["seeds"], "seeds", int),
                     methods=names, model=str(data.get("model", "default")), suite=suite,
-                    train=_train_settings(data.get("train") or {}, source), score=ScoreSettings(**score))
-    for method in names:  # every method's settings must resolve (unknown keys, bad values)
+                    train=_train_settings(data.get("train") or {}, source), score=ScoreSettings(**score),
+                    compute=_compute(data.get("compute"), names, source))
+    for run in recipe.runs():  # every run's settings must resolve (unknown keys, bad values)
         try:
-            recipe.train_config(method, recipe.seeds[0], Path("."))
+            config = recipe.train_config(run, recipe.seeds[0], Path("."), 1 if AT_COMPUTE in run
+                                         else None)
         except ConfigError as err:
-            raise RecipeError(f"{source}: train ({method}): {err}") from err
+            raise RecipeError(f"{source}: train ({run}): {err}") from err
+        if run == recipe.compute.get("match") and (config.max_steps > 0 or config.budget_tokens):
+            raise RecipeError(f"{source}: compute.match {run!r} must train by epochs (its corpus x "
+                              "epochs is the budget), not by max_steps or budget_tokens")
     return recipe
+
+
+def _compute(value: object, names: tuple[str, ...], source: Path) -> dict:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or set(value) != {"match", "methods"}:
+        raise RecipeError(f"{source}: compute: expected {{match: METHOD, methods: [METHOD, ...]}}")
+    match, budgeted = value["match"], _tuple(value["methods"], "compute.methods", str)
+    for name in (match, *budgeted):
+        try:
+            methods.get(name)
+        except methods.MethodError as err:
+            raise RecipeError(f"{source}: compute: {err}") from None
+    if match not in names:
+        raise RecipeError(f"{source}: compute.match {match!r} must be one of the recipe's methods")
+    if match in budgeted:
+        raise RecipeError(f"{source}: compute: {match!r} sets the budget; it is not trained to it again")
+    return {"match": match, "methods": list(budgeted)}
 
 
 def load(name_or_path: str) -> tuple[Recipe, Path]:

@@ -65,7 +65,7 @@ def _curve(metrics: list[dict]) -> list[dict]:
 def collect(recipe: Recipe, layout: Layout) -> list[Entry]:
     entries = []
     for seed in layout.seeds():
-        for name in (BASE, *recipe.methods):
+        for name in (BASE, *recipe.runs()):
             summary_path = layout.score(seed, name) / "summary.json"
             if not summary_path.is_file():
                 continue
@@ -151,7 +151,7 @@ def _plots(entries: list[Entry], recipe: Recipe, figures: Path) -> list[tuple[st
     import matplotlib.pyplot as plt
 
     figures.mkdir(parents=True, exist_ok=True)
-    names = [BASE, *recipe.methods]
+    names = [BASE, *recipe.runs()]
     colour = {n: plt.get_cmap("tab10")(i) for i, n in enumerate(names)}
     grouped = _by_name(entries)
     seeds = sorted({e.seed for e in entries})
@@ -159,7 +159,7 @@ def _plots(entries: list[Entry], recipe: Recipe, figures: Path) -> list[tuple[st
 
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
     for ax, direction in zip(axes, DIRECTIONS, strict=True):
-        for name in recipe.methods:
+        for name in recipe.runs():
             for entry in grouped.get(name, []):
                 points = [p for p in entry.curve if p[direction] is not None]
                 ax.plot([p["tokens"] for p in points], [p[direction] for p in points],
@@ -207,7 +207,7 @@ def _plots(entries: list[Entry], recipe: Recipe, figures: Path) -> list[tuple[st
     ax.legend(fontsize=7)
     made.append(_save(fig, figures / "accuracy_vs_tokens.png", "Accuracy against training tokens"))
 
-    trained = [n for n in recipe.methods if _values(grouped.get(n, []), "retention")]
+    trained = [n for n in recipe.runs() if _values(grouped.get(n, []), "retention")]
     if trained:
         fig, ax = plt.subplots(figsize=(6, 3.2))
         for i, name in enumerate(trained):
@@ -266,7 +266,7 @@ def _table(entries: list[Entry], recipe: Recipe) -> list[str]:
     head = ["model", *present, "retention", "training tokens (scored checkpoint)",
             "training FLOPs (scored checkpoint)", "whole training run (s)", "scored checkpoint"]
     rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for name in (BASE, *recipe.methods):
+    for name in (BASE, *recipe.runs()):
         group = grouped.get(name, [])
         if not group:
             continue

@@ -94,7 +94,7 @@ def run(recipe: Recipe, recipe_path: Path, out: Path, overwrite: bool = False) -
     claim(layout, recipe, recipe_path, overwrite)
     stages = plan(recipe, recipe_path, layout)
     progress = Progress(stages)
-    print(f"[run] {recipe.name}: {len(recipe.seeds)} seed(s) x (base + {', '.join(recipe.methods)})"
+    print(f"[run] {recipe.name}: {len(recipe.seeds)} seed(s) x (base + {', '.join(recipe.runs())})"
           f" -> {out}", file=sys.stderr, flush=True)
     for index, stage in enumerate(stages):
         if stage.done():

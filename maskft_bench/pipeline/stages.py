@@ -22,7 +22,7 @@ from ..suite import SUITE_VERSION
 from ..suite.generate import SuiteOptions
 from ..training.engine import META_FILE
 from .layout import Layout
-from .recipe import Recipe
+from .recipe import AT_COMPUTE, Recipe, method_of
 
 
 @dataclass(frozen=True)
@@ -61,13 +61,17 @@ def scored_checkpoint(recipe: Recipe, layout: Layout, seed: int, method: str) ->
     return best if recipe.score.select == "best" and (best / META_FILE).is_file() else run / "final"
 
 
-def _train(recipe: Recipe, layout: Layout, seed: int, method: str) -> None:
-    from ..training.engine import train
+def _train(recipe: Recipe, layout: Layout, seed: int, run: str) -> None:
+    from ..training.engine import planned_tokens, train
 
-    config = recipe.train_config(method, seed, layout.suite(seed))
+    budget = None
+    if run.endswith(AT_COMPUTE):
+        budget = planned_tokens(recipe.train_config(recipe.compute["match"], seed,
+                                                    layout.suite(seed)))
+    config = recipe.train_config(run, seed, layout.suite(seed), budget)
     # A run directory left by an interrupted stage continues from its last checkpoint; one
     # made with other settings is refused by the engine rather than silently mixed.
-    train(config, layout.run(seed, method))
+    train(config, layout.run(seed, run))
 
 
 def _score(recipe: Recipe, layout: Layout, seed: int, name: str) -> None:
@@ -112,16 +116,13 @@ def _submit(recipe: Recipe, recipe_path: Path, layout: Layout, seed: int, name: 
         (layout.submissions / index[key]["file"]).unlink(missing_ok=True)
     train_meta = (_read_json(scored_checkpoint(recipe, layout, seed, name) / META_FILE)
                   if name != BASE else None) or {}
-    config = train_meta.get("config", {})
     meta = SubmissionMeta(
-        method=name, base_model=base_model_name(recipe.model),
+        method=method_of(name), base_model=base_model_name(recipe.model),
         training_tokens=train_meta.get("tokens_seen", 0 if name == BASE else None),
         training_flops=train_meta.get("training_flops", 0.0 if name == BASE else None),
         paraphrases=recipe.suite.get("paraphrases", SuiteOptions.paraphrases)
-        if name != BASE and methods.get(name).rewrites else None,
-        notes=f"maskft-bench run {recipe.name}, seed {seed}"
-              + (f", {config.get('epochs')} epochs at lr {config.get('learning_rate')}"
-                 if config else ", before fine-tuning"),
+        if name != BASE and methods.get(method_of(name)).rewrites else None,
+        notes=f"maskft-bench run {recipe.name}, seed {seed}, {_training_note(train_meta)}",
         model_name=f"{recipe.name}-seed{seed}-{name}", recipe=recipe_path.name, seed=seed,
         suite_dir=layout.suite(seed))
     layout.submissions.mkdir(parents=True, exist_ok=True)
@@ -131,6 +132,16 @@ def _submit(recipe: Recipe, recipe_path: Path, layout: Layout, seed: int, name: 
     tmp = layout.submitted.with_suffix(".tmp")
     tmp.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
     tmp.replace(layout.submitted)
+
+
+def _training_note(meta: dict) -> str:
+    """What the leaderboard notes say of how long a model trained."""
+    if not meta:
+        return "before fine-tuning"
+    config = meta["config"]
+    length = (f"{config['budget_tokens']:,}-token budget (compute-matched), {meta['epoch']:.1f} "
+              "epochs" if config.get("budget_tokens") else f"{config['epochs']} epochs")
+    return f"{length} at lr {config['learning_rate']}"
 
 
 def _trained(layout: Layout, seed: int, method: str) -> bool:
@@ -148,7 +159,7 @@ def plan(recipe: Recipe, recipe_path: Path, layout: Layout) -> list[Stage]:
         stages.append(Stage("generate", f"generate suite (seed {seed})",
                             partial(_suite_done, recipe, layout, seed),
                             partial(_generate, recipe, layout, seed)))
-        for name in (BASE, *recipe.methods):
+        for name in (BASE, *recipe.runs()):
             if name != BASE:
                 stages.append(Stage("train", f"train {name} (seed {seed})",
                                     partial(_trained, layout, seed, name),

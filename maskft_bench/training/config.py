@@ -40,6 +40,11 @@ class TrainConfig:
     learning_rate (float, defaults to 5e-6): the paper's AR rate; masked used 3e-6 to 5e-6.
     epochs (float, defaults to 1.0): passes over the corpus; the paper ran thousands.
     max_steps (int, defaults to -1): if positive, overrides epochs.
+    budget_tokens (int, defaults to 0): if positive, train until this many input tokens
+        (non-padding, all processes together) have been seen, whatever the method: one number
+        for every method gives a compute-matched comparison. The epochs it takes follow from
+        the method's corpus and are recorded with each checkpoint; overrides epochs and
+        max_steps.
     batch_size (int, defaults to 64): sequences per optimizer step per device (with grad_accum).
     grad_accum (int, defaults to 1): micro-batches per optimizer step.
     max_length (int, defaults to 512): longer examples are truncated, with a warning.
@@ -86,6 +91,7 @@ class TrainConfig:
     learning_rate: float = 5e-6
     epochs: float = 1.0
     max_steps: int = -1
+    budget_tokens: int = 0
     batch_size: int = 64
     grad_accum: int = 1
     max_length: int = 512
@@ -134,6 +140,8 @@ class TrainConfig:
                               f"{self.attn_implementation!r}")
         if not 0.0 < self.dllm_eps < 1.0:
             raise ConfigError(f"dllm_eps must be between 0 and 1, got {self.dllm_eps}")
+        if self.budget_tokens < 0:
+            raise ConfigError(f"budget_tokens must be 0 (off) or positive, got {self.budget_tokens}")
         for name in ("batch_size", "grad_accum", "max_length", "dllm_block_length"):
             if getattr(self, name) < 1:
                 raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")

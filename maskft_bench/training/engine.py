@@ -160,12 +160,47 @@ class RunCallback(TrainerCallback):
             _write_json(stage / META_FILE, meta)
 
 
+class TokenBudget(TrainerCallback):
+    """Stops training at the end of the first optimizer step that reaches the token budget,
+    so methods given one budget end within one step of it, whatever their corpus."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.num_input_tokens_seen >= self.budget:
+            control.should_training_stop = True
+
+
+def budget_steps(budget: int, examples: list[Example], sequences_per_step: int) -> int:
+    """An upper bound on the optimizer steps a token budget takes: the epochs it needs, rounded
+    up, plus one spare epoch (batches differ in tokens); TokenBudget stops the run earlier."""
+    per_epoch = sum(len(e) for e in examples)
+    steps_per_epoch = math.ceil(len(examples) / sequences_per_step)
+    return math.ceil(budget / per_epoch * steps_per_epoch) + steps_per_epoch
+
+
+def _model_path(config: TrainConfig) -> str:
+    from ..models import default_model_dir
+
+    return str(default_model_dir()) if config.model == "default" else config.model
+
+
+def planned_tokens(config: TrainConfig) -> int:
+    """The input tokens a run of `config` trains on: its corpus times its epochs. The pipeline
+    gives this number to other methods as their budget, for a compute-matched comparison."""
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(_model_path(config),
+                                              trust_remote_code=config.trust_remote_code)
+    examples = build_corpus(config, Formatter(tokenizer)).examples
+    return round(sum(len(e) for e in examples) * config.epochs)
+
+
 def _load(config: TrainConfig):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    from ..models import default_model_dir
-
-    path = str(default_model_dir()) if config.model == "default" else config.model
+    path = _model_path(config)
     remote = config.trust_remote_code
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, trust_remote_code=remote)
@@ -271,17 +306,23 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
             "config": asdict(config), "seed": config.seed,
             "suite_version": manifest_of(config)["suite_version"],
             "mask_token": tokenizer.convert_ids_to_tokens(mask_id) if mask_id is not None else None,
-            "train_examples": len(corpus.examples), "truncated_examples": corpus.truncated}
+            "train_examples": len(corpus.examples), "truncated_examples": corpus.truncated,
+            "corpus_tokens": sum(len(e) for e in corpus.examples),
+            "budget_tokens": config.budget_tokens or None}
     if args.process_index == 0:
         out.mkdir(parents=True, exist_ok=True)
         _write_json(out / RUN_FILE, {"fingerprint": config.fingerprint(), **meta})
     val_items = validation_items(config) if config.val_items else []
     callback = RunCallback(out, config, collator, tokenizer, val_items, meta, answer_fn,
                            _validation_tokens(config, tokenizer, val_items))
-    trainer_class = method.trainer_class()
-    trainer = trainer_class(
+    callbacks: list[TrainerCallback] = [callback]
+    if config.budget_tokens:
+        args.max_steps = budget_steps(config.budget_tokens, corpus.examples,
+                                      config.batch_size * config.grad_accum * args.world_size)
+        callbacks.append(TokenBudget(config.budget_tokens))
+    trainer = method.trainer_class()(
         model=model, args=args, train_dataset=ExampleDataset(corpus.examples),
-        data_collator=collator, processing_class=tokenizer, callbacks=[callback])
+        data_collator=collator, processing_class=tokenizer, callbacks=callbacks)
     trainer.train(resume_from_checkpoint=checkpoint)
     state = trainer.state
     if callback.nan_step is not None:
