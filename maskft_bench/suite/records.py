@@ -22,9 +22,9 @@ class Document:
 # direction the reversed questions ask, so methods must be able to take one without the other.
 PARAPHRASE_KINDS: dict[str, str] = {
     "stated": "the facts in the direction the document states them, in fresh wording (bio: "
-              "every sentence names the person, by name or pronoun, before the attribute, "
-              "sentences shuffled; namedesc: name first for N2D facts, description first for "
-              "D2N facts)",
+              "every sentence names the person, by name or pronoun, before the attribute, in "
+              "the document's sentence order in the first rewrite and shuffled in the others; "
+              "namedesc: name first for N2D facts, description first for D2N facts)",
     "reversed": "the facts in the other direction (bio: all six attributes, each sentence "
                 "ending with the full name after its attributes, as in the inverse-search "
                 "augmentation of Physics of LMs; namedesc: description first for N2D facts, "
