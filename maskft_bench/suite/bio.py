@@ -157,7 +157,7 @@ def render_reversed(rng: random.Random, person: Person) -> str:
     """All six attributes, attribute pairs first and the full name last in every sentence."""
     values = {a: person.value(a) for a in T.BIO_ATTRIBUTES}
     pairs = rng.sample(T.BIO_REVERSED_PAIRS, len(T.BIO_REVERSED_PAIRS))
-    sentences, start = [], 0
+    sentences, used, start = [], set(), 0
     for size in _SENTENCE_SIZES[_index(rng, len(_SENTENCE_SIZES))]:
         form = _FORMS[_index(rng, len(_FORMS))]
         clauses = []
@@ -166,8 +166,11 @@ def render_reversed(rng: random.Random, person: Person) -> str:
             clauses.append(options[_index(rng, len(options))].format(**values))
         start += size
         joined = clauses[0] if size == 1 else f"{', '.join(clauses[:-1])} and {clauses[-1]}"
-        frames = T.BIO_REVERSED_FRAMES[form]
-        sentences.append(frames[_index(rng, len(frames))].format(
+        # No frame twice in one rewrite: each form has at least as many frames as sentences.
+        frames = [f for f in T.BIO_REVERSED_FRAMES[form] if f not in used]
+        frame = frames[_index(rng, len(frames))]
+        used.add(frame)
+        sentences.append(frame.format(
             clauses=joined, Clauses=joined[0].upper() + joined[1:], name=person.full_name))
     return " ".join(sentences)
 
