@@ -55,8 +55,11 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
                    help="name/description facts per stated order (default: %(default)s N2D + "
                    "%(default)s D2N)")
     p.add_argument("--paraphrases", type=_integer, default=d.paraphrases,
-                   help="rewrites of each document in the same fact order, and as many in a "
-                   "permuted order (default: %(default)s + %(default)s)")
+                   help="rewrites of each document of each kind: 'stated' ones keep the "
+                   "direction each fact is stated in (bio: the person before the attribute; "
+                   "namedesc: the fact's own order), 'reversed' ones state it the other way "
+                   "(bio: all attributes, then the full name; namedesc: swapped order) "
+                   "(default: %(default)s + %(default)s)")
     p.add_argument("--math-train", type=_integer, default=d.math_train,
                    help="math SFT problems (default: %(default)s)")
     p.add_argument("--math-val", type=_integer, default=d.math_val,

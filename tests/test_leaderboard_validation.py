@@ -19,6 +19,7 @@ from maskft_bench.leaderboard import RULES, validate_submissions
 from maskft_bench.leaderboard.limits import MAX_COMPRESSED_BYTES, MAX_JSON_BYTES
 from maskft_bench.leaderboard.schema import SCHEMA_FILE
 from maskft_bench.scoring.summary import MODEL_FAMILIES
+from maskft_bench.suite import TASKS_COMPATIBLE
 
 BIO = "maskft_bio_forward"
 
@@ -191,6 +192,14 @@ def test_suite(document, tmp_path, field, value):
     target = document["summary"] if field == "suite_version" else document["summary"]["suite_options"]
     target[field] = value
     rejected_by(write(document, tmp_path), "suite")
+
+
+@pytest.mark.parametrize("version", TASKS_COMPATIBLE)
+def test_versions_with_the_same_tasks_are_accepted(document, tmp_path, version):
+    """1.2.0 changed only training paraphrases: a 1.1.0 score is a score on today's tasks."""
+    document["summary"]["suite_version"] = version
+    result = verdict(write(document, tmp_path))
+    assert result.accepted, result.line()
 
 
 def test_a_different_seed_is_a_different_suite(document, tmp_path):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import jsonlines
 
-from ..suite import SUITE_VERSION
+from ..suite import SUITE_VERSION, TASKS_COMPATIBLE
 from ..suite.emit import TEST_GROUP
 from ..suite.errors import SuiteError
 from ..suite.generate import SuiteOptions, generate_suite
@@ -57,8 +57,10 @@ def suite_label(options: SuiteOptions) -> str:
 
 def parse_options(raw: Mapping, suite_version: str) -> SuiteOptions:
     """The options of a suite this project can regenerate, or Rejected("suite")."""
-    if suite_version != SUITE_VERSION:
-        raise Rejected("suite", f"scored on suite {suite_version}; this project ships {SUITE_VERSION}")
+    # Versions in TASKS_COMPATIBLE scored byte-identical tasks; the task-hash rule checks the bytes.
+    if suite_version not in TASKS_COMPATIBLE:
+        raise Rejected("suite", f"scored on suite {suite_version}; this project ships "
+                       f"{SUITE_VERSION}, whose tasks equal those of {', '.join(TASKS_COMPATIBLE)}")
     if raw.get("gsm8k") is not None:
         raise Rejected("suite", "the suite was generated from a user-supplied GSM8K file "
                        "(--gsm8k), which the validator cannot regenerate")

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from . import templates as T
 from .errors import SuiteError
 from .pools import Pools, load_pools
-from .records import QA, Document, Paraphrase
+from .records import PARAPHRASE_KINDS, QA, Document, Paraphrase
 from .seeding import stream
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -27,6 +27,9 @@ REVERSE_PER_PERSON = {"test": 3, "val": 1}
 FORWARD_VAL_PER_PERSON = 2
 _ORDERS = tuple(itertools.permutations(T.BIO_ATTRIBUTES))
 _PRONOUNS = {"female": ("She", "Her", "her"), "male": ("He", "His", "his")}
+# How a reversed rewrite spreads the three attribute pairs over its sentences.
+_SENTENCE_SIZES = ((3,), (1, 2), (2, 1), (1, 1, 1))
+_FORMS = tuple(T.BIO_REVERSED_FRAMES)
 
 
 @dataclass(frozen=True)
@@ -150,19 +153,40 @@ def _permuted(rng: random.Random) -> tuple[str, ...]:
     return _ORDERS[1 + _index(rng, len(_ORDERS) - 1)]
 
 
+def render_reversed(rng: random.Random, person: Person) -> str:
+    """All six attributes, attribute pairs first and the full name last in every sentence."""
+    values = {a: person.value(a) for a in T.BIO_ATTRIBUTES}
+    pairs = rng.sample(T.BIO_REVERSED_PAIRS, len(T.BIO_REVERSED_PAIRS))
+    sentences, used, start = [], set(), 0
+    for size in _SENTENCE_SIZES[_index(rng, len(_SENTENCE_SIZES))]:
+        form = _FORMS[_index(rng, len(_FORMS))]
+        clauses = []
+        for pair in pairs[start:start + size]:
+            options = T.BIO_REVERSED_CLAUSES[pair][form]
+            clauses.append(options[_index(rng, len(options))].format(**values))
+        start += size
+        joined = clauses[0] if size == 1 else f"{', '.join(clauses[:-1])} and {clauses[-1]}"
+        # No frame twice in one rewrite: each form has at least as many frames as sentences.
+        frames = [f for f in T.BIO_REVERSED_FRAMES[form] if f not in used]
+        frame = frames[_index(rng, len(frames))]
+        used.add(frame)
+        sentences.append(frame.format(
+            clauses=joined, Clauses=joined[0].upper() + joined[1:], name=person.full_name))
+    return " ".join(sentences)
+
+
 def paraphrases(rng: random.Random, person: Person, k: int) -> list[Paraphrase]:
-    """k rewrites in the document's fact order and k in a shuffled order, all with fresh wording."""
-    out = []
-    for order_kind in ("same", "permuted"):
-        for j in range(k):
-            order = T.BIO_ATTRIBUTES if order_kind == "same" else _permuted(rng)
-            out.append(Paraphrase(
-                id=f"{person.id}-{order_kind}-{j}",
-                source=person.id,
-                order=order_kind,
-                text=render(person, order, _choices(rng)),
-            ))
-    return out
+    """k "stated" and k "reversed" rewrites (see PARAPHRASE_KINDS), all with fresh wording.
+
+    The first stated rewrite keeps the document's sentence order, the others shuffle it.
+    """
+    texts = {
+        "stated": [render(person, T.BIO_ATTRIBUTES if j == 0 else _permuted(rng), _choices(rng))
+                   for j in range(k)],
+        "reversed": [render_reversed(rng, person) for _ in range(k)],
+    }
+    return [Paraphrase(id=f"{person.id}-{kind}-{j}", source=person.id, kind=kind, text=text)
+            for kind in PARAPHRASE_KINDS for j, text in enumerate(texts[kind])]
 
 
 def forward_qa(rng: random.Random, person: Person, attribute: str, split: str) -> QA:

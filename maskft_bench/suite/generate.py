@@ -10,6 +10,7 @@ from pathlib import Path
 from . import DEFAULT_SEED, SUITE_VERSION, bio, gsm, namedesc, retention
 from .emit import TEST_GROUP, VAL_GROUP, check_output_dir, task_specs, write_suite
 from .errors import SuiteError
+from .records import PARAPHRASE_KINDS
 
 
 @dataclass(frozen=True)
@@ -19,8 +20,11 @@ class SuiteOptions:
     seed (int, defaults to 0): every random choice derives from it.
     bio_people (int, defaults to 100): the paper's Biography set size.
     namedesc (int, defaults to 30): facts per stated order (30 N2D + 30 D2N, as in the paper).
-    paraphrases (int, defaults to 5): rewrites per document in each order (same, permuted);
-        the paper used 5 for biographies.
+    paraphrases (int, defaults to 5): rewrites per document of each kind (the paper used 5
+        for biographies): "stated" ones keep the direction the document states each fact in
+        (bio: person first; namedesc: the fact's own order), "reversed" ones state it the
+        other way (bio: all attributes, then the full name; namedesc: the swapped order).
+        records.PARAPHRASE_KINDS says it in full.
     math_train / math_val / math_test (int, defaults to 1000 / 100 / 250): problem counts.
     gsm8k (Path, optional): directory with GSM8K's train.jsonl and test.jsonl to use instead
         of generated problems.
@@ -64,7 +68,18 @@ def _readme(options: SuiteOptions, counts: dict[str, int]) -> str:
         "checkpoint selection). `maskft_retention` (general questions) stands apart: scored before "
         "and after fine-tuning, it measures forgetting. `manifest.json` holds a SHA-256 per file "
         "and per task.\n\n"
-        "| task | data | items |\n|---|---|---|\n" + rows
+        + _paraphrase_note(options)
+        + "| task | data | items |\n|---|---|---|\n" + rows
+    )
+
+
+def _paraphrase_note(options: SuiteOptions) -> str:
+    if not options.paraphrases:
+        return ""
+    kinds = "".join(f"- `{kind}`: {what}.\n" for kind, what in PARAPHRASE_KINDS.items())
+    return (
+        f"`data/*/paraphrases.jsonl` holds {options.paraphrases} rewrites of each document per "
+        "`kind`, two different augmentations:\n\n" + kinds + "\n"
     )
 
 
@@ -104,6 +119,7 @@ def generate_suite(out: Path, options: SuiteOptions, quiet: bool = False) -> dic
         "options": opts,
         "command": options.command(),
         "counts": counts,
+        "paraphrase_kinds": list(PARAPHRASE_KINDS) if options.paraphrases else [],
     }
     manifest = write_suite(out, files, manifest, options.command(), _readme(options, counts))
     _log(f"wrote {len(manifest['files'])} files to {out} ({time.perf_counter() - start:.1f}s)",

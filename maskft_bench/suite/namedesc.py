@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from . import templates as T
 from .errors import SuiteError
 from .pools import load_pools
-from .records import QA, Document, Paraphrase
+from .records import PARAPHRASE_KINDS, QA, Document, Paraphrase
 from .seeding import stream
 
 # (role, kinds of work it goes with); a description is "the <role> <kind> '<title>'".
@@ -87,8 +87,9 @@ def _state(template: str, fact: Fact) -> str:
     return template.format(name=fact.name, description=d, Description=d[0].upper() + d[1:])
 
 
-def _statement_templates(kind: str, order: str) -> tuple[str, ...]:
-    name_first = (kind == "n2d") == (order == "same")
+def _statement_templates(fact_kind: str, rewrite: str) -> tuple[str, ...]:
+    """Templates for a fact ("n2d" | "d2n") stated as written ("stated") or the other way."""
+    name_first = (fact_kind == "n2d") == (rewrite == "stated")
     return T.NAME_FIRST if name_first else T.DESCRIPTION_FIRST
 
 
@@ -133,13 +134,13 @@ def generate(seed: int, n_per_kind: int, k_paraphrases: int) -> NameDescSet:
     wording, para_rng, qa_rng = (stream(seed, f"namedesc/{s}") for s in ("wording", "para", "qa"))
     documents = [
         Document(id=f.id, subject=f.id,
-                 text=_state(wording.choice(_statement_templates(f.kind, "same")), f))
+                 text=_state(wording.choice(_statement_templates(f.kind, "stated")), f))
         for f in facts
     ]
     rewrites = [
-        Paraphrase(id=f"{f.id}-{order}-{j}", source=f.id, order=order, text=_state(template, f))
-        for f in facts for order in ("same", "permuted")
-        for j, template in enumerate(_pick(para_rng, _statement_templates(f.kind, order), k_paraphrases))
+        Paraphrase(id=f"{f.id}-{kind}-{j}", source=f.id, kind=kind, text=_state(template, f))
+        for f in facts for kind in PARAPHRASE_KINDS
+        for j, template in enumerate(_pick(para_rng, _statement_templates(f.kind, kind), k_paraphrases))
     ]
     qa: dict[tuple[str, str], list[QA]] = {
         (d, s): [] for d in ("forward", "reverse") for s in ("val", "test")

@@ -17,13 +17,28 @@ class Document:
     text: str
 
 
+# The kinds of document rewrite, in the order they are generated, and what each one is. They
+# are two different augmentations: "stated" adds wording only, "reversed" also teaches the
+# direction the reversed questions ask, so methods must be able to take one without the other.
+PARAPHRASE_KINDS: dict[str, str] = {
+    "stated": "the facts in the direction the document states them, in fresh wording (bio: "
+              "every sentence names the person, by name or pronoun, before the attribute, in "
+              "the document's sentence order in the first rewrite and shuffled in the others; "
+              "namedesc: name first for N2D facts, description first for D2N facts)",
+    "reversed": "the facts in the other direction (bio: all six attributes, each sentence "
+                "ending with the full name after its attributes, as in the inverse-search "
+                "augmentation of Physics of LMs; namedesc: description first for N2D facts, "
+                "name first for D2N facts)",
+}
+
+
 @dataclass(frozen=True)
 class Paraphrase:
-    """A rewrite of a document; `order` says whether facts keep the document's order."""
+    """A rewrite of a document; `kind` (a key of PARAPHRASE_KINDS) says which augmentation."""
 
-    id: str
+    id: str  # "<source>-<kind>-<j>"
     source: str
-    order: str  # "same" | "permuted"
+    kind: str
     text: str
 
 

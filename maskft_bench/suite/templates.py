@@ -75,6 +75,68 @@ BIO_SENTENCES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# Reversed biography rewrites, in the spirit of the inverse-search augmentation of Physics
+# of Language Models (bioR): every sentence lists attributes first and ends with the full
+# name, so the text itself runs attribute -> person, the direction reversed questions ask.
+# Attributes travel in pairs (birth, education, work); a rewrite spreads the three pairs
+# over one to three sentences. Each pair has a relative-clause form ("who was born ...",
+# for the "who" frames) and a participle form ("born ...", for the frames that open with it).
+BIO_REVERSED_PAIRS: tuple[tuple[str, str], ...] = (
+    ("birth_date", "birth_city"), ("university", "major"), ("company", "company_city"),
+)
+BIO_REVERSED_CLAUSES: dict[tuple[str, str], dict[str, tuple[str, ...]]] = {
+    ("birth_date", "birth_city"): {
+        "relative": (
+            "was born on {birth_date} in {birth_city}",
+            "came into the world in {birth_city} on {birth_date}",
+            "first saw daylight in {birth_city} on {birth_date}",
+        ),
+        "participle": (
+            "born on {birth_date} in {birth_city}",
+            "born in {birth_city} on {birth_date}",
+            "brought into the world in {birth_city} on {birth_date}",
+        ),
+    },
+    ("university", "major"): {
+        "relative": (
+            "studied {major} at {university}",
+            "took a degree in {major} from {university}",
+            "read {major} as a student of {university}",
+        ),
+        "participle": (
+            "trained in {major} at {university}",
+            "educated at {university} with a focus on {major}",
+            "holding a degree in {major} from {university}",
+        ),
+    },
+    ("company", "company_city"): {
+        "relative": (
+            "worked for {company} in {company_city}",
+            "held a job at {company} in {company_city}",
+            "was on the payroll of {company} in {company_city}",
+        ),
+        "participle": (
+            "employed by {company} in {company_city}",
+            "working for {company} out of {company_city}",
+            "on the staff of {company} in {company_city}",
+        ),
+    },
+}
+# {clauses} joins the pairs' clauses ("A", "A and B", "A, B and C"); {Clauses} capitalises it.
+BIO_REVERSED_FRAMES: dict[str, tuple[str, ...]] = {
+    "relative": (
+        "The person who {clauses} is {name}.",
+        "The individual who {clauses} is called {name}.",
+        "The one who {clauses} goes by the name {name}.",
+        "The person who {clauses} bears the name {name}.",
+    ),
+    "participle": (
+        "{Clauses}, the person in question is {name}.",
+        "{Clauses}: that is {name}.",
+        "{Clauses}; this is the story of {name}.",
+    ),
+}
+
 # Forward questions: one attribute, given the full name.
 BIO_FORWARD: dict[str, dict[str, tuple[str, ...]]] = {
     "birth_date": {
@@ -124,7 +186,7 @@ BIO_REVERSE: dict[str, tuple[str, ...]] = {
 }
 
 # Name/description statements (Berglund et al. style). N2D facts are stated name first,
-# D2N facts description first; paraphrases keep or swap that order.
+# D2N facts description first; "stated" paraphrases keep that order, "reversed" ones swap it.
 NAME_FIRST: tuple[str, ...] = (
     "{name} is {description}.",
     "{name} is known far and wide as {description}.",
