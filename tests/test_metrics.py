@@ -21,6 +21,8 @@ from maskft_bench import metrics
         # Repeated words count once (unigram sets).
         ("Ada Ada", ["Ada Ada Lee"], 0.5),
         ("", ["Kelfell College"], 0.0),
+        # Curly quotes are tokens of their own, as nltk's word_tokenize splits them.
+        ("“Kelfell College”", ["Kelfell College"], 1.0),
         # A reference made only of stop-words cannot be recalled.
         ("anything", ["the of a"], 0.0),
     ],
@@ -66,6 +68,9 @@ def test_exact_and_contains(prediction, reference, exact, contains):
         ("no numbers", False, None),
         # The last '####' wins when a model repeats itself.
         ("#### 4\n#### 5", True, 5.0),
+        # Flexible is lm-eval's gsm8k flexible-extract: the last number, even after '####'.
+        ("#### 18\nbecause 3 apples", False, 3.0),
+        ("#### 18\nbecause 3 apples", True, 18.0),
     ],
 )
 def test_final_number(text, strict, expected):
