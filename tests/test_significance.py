@@ -132,7 +132,9 @@ def test_three_seeds_of_hundreds_of_subjects_take_well_under_a_second():
              for s in range(3)}
     start = time.perf_counter()
     paired_bootstrap(seeds)
-    assert time.perf_counter() - start < 3.0  # ~0.3 s on 2 busy cores; a Python loop takes 10+
+    # Measured 0.35-1.0 s wall (0.2 s CPU) on 2 cores shared by five jobs; the bound catches a
+    # loop over resamples, not a slow machine.
+    assert time.perf_counter() - start < 3.0
 
 
 # --- score directories, as `maskft-bench score` writes them ------------------------------------
