@@ -1,7 +1,8 @@
 """report.md and its figures, rebuilt from the run's files alone (scores, checkpoints, logs).
 
-Every number in the report is read from a file the run wrote; comparisons between methods are
-stated per seed, and a method that did not beat another is said to have not beaten it.
+Every number in the report is read from a file the run wrote. A method is said to beat another
+only when a paired bootstrap over the suite's subjects (maskft_bench.significance) puts the whole
+95% interval of the difference on one side of zero; every comparison prints the interval.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .. import methods
+from .. import methods, significance
 from ..methods import BASE
+from ..scoring.run import SPLIT_PREFIX
 from ..scoring.summary import HEADLINES as SCORE_HEADLINES
 from ..training.engine import META_FILE
 from .layout import Layout
-from .recipe import Recipe
+from .recipe import AT_COMPUTE, Recipe
 from .stages import scored_checkpoint
 
 HEADLINES = tuple(SCORE_HEADLINES)  # forward, reverse, math, aggregate: scoring names them
@@ -110,37 +112,89 @@ def _values(entries: list[Entry], key: str) -> list[float]:
     return [v for v in got if v is not None]
 
 
-def _reference(method: str, present: dict) -> tuple[str, tuple[str, ...]] | None:
-    """What a method is compared with (its registry record says), and on which headlines."""
+def _regimes(recipe: Recipe) -> list[tuple[str, dict[str, str]]]:
+    """(title, {method: its run}) for each way the recipe compares methods: at its epochs, and,
+    with a compute block, at the token budget of the matched method."""
+    regimes = [("At equal epochs", {m: m for m in recipe.methods})]
+    if recipe.compute:
+        match = recipe.compute["match"]
+        runs = {match: match, **{m: f"{m}{AT_COMPUTE}" for m in recipe.compute["methods"]}}
+        regimes.append((f"At equal compute (each trained on the tokens {match} trains on)", runs))
+    return regimes
+
+
+def _reference(method: str, runs: dict[str, str]) -> tuple[str, tuple[str, ...]] | None:
+    """The run a method is compared with in a regime (its registry record names the method),
+    and on which headlines."""
     record = methods.get(method)
-    if record.compared_with is None or record.compared_with not in present:
+    reference = BASE if record.compared_with == BASE else runs.get(record.compared_with or "")
+    if reference is None:
         return None
-    return record.compared_with, DIRECTIONS if record.knowledge else ("math",)
+    return reference, DIRECTIONS if record.knowledge else ("math",)
 
 
-def comparisons(entries: list[Entry], recipe: Recipe) -> list[str]:
-    """Plain sentences, per seed: knowledge methods against standard fine-tuning (standard
-    against the base model), masked SFT against SFT."""
+def _scopes(key: str) -> list[tuple[str, tuple[str, ...]]]:
+    """(label, test tasks): the headline, then each dataset it averages when there are several.
+
+    A headline is the mean of its tasks' means (scoring/summary.py); the bootstrap computes
+    exactly that statistic from the same task list.
+    """
+    parts = SCORE_HEADLINES[key]
+    tasks = tuple(f"{SPLIT_PREFIX['test']}_{part}" for part in parts)
+    datasets: dict[str, list[str]] = {}
+    for part, task in zip(parts, tasks, strict=True):
+        datasets.setdefault(part.split("_")[0], []).append(task)
+    extra = [(f"{d} {key}", tuple(t)) for d, t in datasets.items()] if len(datasets) > 1 else []
+    return [(key, tasks), *extra]
+
+
+def _compare(name: str, reference: str, key: str, seeds: list[int], load) -> list[str]:
+    """The headline's sentence, then one indented line per dataset and the per-seed intervals."""
+    lines, per_seed = [], []
+    for label, tasks in _scopes(key):
+        paired = {}
+        for seed in seeds:
+            ours, theirs = load(seed, name), load(seed, reference)
+            if all(t in ours and t in theirs for t in tasks):
+                paired[seed] = significance.pair(ours, theirs, tasks)
+        if not paired:
+            break
+        result = significance.paired_bootstrap(paired)
+        words = significance.sentence(name, reference, label, result)
+        lines.append(f"{'  - ' if lines else '- '}{words}.")
+        if label == key and len(result.per_seed) > 1:
+            per_seed.append(f"  - per seed, {name} − {reference} on {key}: " + "; ".join(
+                f"seed {seed} {interval}" for seed, interval in result.per_seed.items()) + ".")
+    return lines + per_seed
+
+
+def comparisons(entries: list[Entry], recipe: Recipe, layout: Layout) -> list[str]:
+    """Knowledge methods against standard fine-tuning (standard against the base model), masked
+    SFT against SFT, on the seeds both were scored in, judged by a paired bootstrap over
+    subjects from the score directories' per-question logs."""
     grouped = _by_name(entries)
+    cache: dict[tuple[int, str], significance.Scores] = {}
+
+    def load(seed: int, name: str) -> significance.Scores:
+        if (seed, name) not in cache:
+            cache[seed, name] = significance.question_scores(layout.score(seed, name))
+        return cache[seed, name]
+
     lines = []
-    for name in recipe.methods:
-        ref = _reference(name, grouped)
-        if name not in grouped or ref is None:
-            continue
-        reference, keys = ref
-        for key in keys:
-            pairs = [(e.scores[key], r.scores[key]) for e in grouped[name]
-                     for r in grouped[reference] if r.seed == e.seed
-                     and e.scores.get(key) is not None and r.scores.get(key) is not None]
-            if not pairs:
+    for title, runs in _regimes(recipe):
+        found = []
+        for method, name in runs.items():
+            ref = _reference(method, runs)
+            if name not in grouped or ref is None or ref[0] not in grouped:
                 continue
-            wins = sum(a > b for a, b in pairs)
-            mean_a = statistics.fmean(a for a, _ in pairs)
-            mean_b = statistics.fmean(b for _, b in pairs)
-            verdict = ("beat" if wins == len(pairs) else
-                       "did not beat" if wins == 0 else "did not consistently beat")
-            lines.append(f"- **{name}** {verdict} **{reference}** on {key}: {mean_a:.3f} vs "
-                         f"{mean_b:.3f} (higher in {wins} of {len(pairs)} seeds).")
+            reference, keys = ref
+            seeds = sorted({e.seed for e in grouped[name]} & {r.seed for r in grouped[reference]})
+            for key in keys:
+                try:
+                    found += _compare(name, reference, key, seeds, load)
+                except significance.SignificanceError as err:
+                    found.append(f"- {name} against {reference} on {key}: not compared ({err}).")
+        lines += ["", f"**{title}.**", "", *found] if found else []
     return lines
 
 
@@ -311,11 +365,19 @@ def write_report(recipe: Recipe, recipe_path: Path, layout: Layout) -> Path:
         *_table(entries, recipe),
         "",
         "## What the numbers say",
-        *(comparisons(entries, recipe) or ["- Not enough scored methods to compare."]),
+        *(comparisons(entries, recipe, layout) or ["- Not enough scored methods to compare."]),
         "",
-        "Small samples: every score above comes from the question counts listed under Data; "
-        "with a few dozen reversed questions each question moves a score by several points, "
-        "so read differences smaller than the spread across seeds as noise.",
+        "How differences are judged: per-question accuracy is recomputed from each model's "
+        "logged answers, and questions about one subject (a person, a name/description fact) "
+        "succeed or fail together, so the test resamples subjects, not questions: a paired "
+        f"bootstrap ({significance.RESAMPLES:,} resamples) draws each seed's subjects with "
+        "replacement, per dataset, scores both models on the same draw, and averages the per-seed "
+        "differences (each seed counts once; a headline is the mean of its datasets' means, as in "
+        f"the table). A method beats another only when the {significance.LEVEL:.0%} interval "
+        "excludes zero; \"no difference "
+        "detected at this size\" means the interval includes zero, which with the subject counts "
+        "under Data is weak evidence either way. The intervals cover the choice of facts, given "
+        "the trained models; training randomness enters only through the seeds run.",
         "",
         "## Figures",
         *(f"![{title}](figures/{name})" for title, name in figures),

@@ -1,0 +1,228 @@
+"""The paired subject bootstrap, its wording, and the report's comparisons built on it (no model)."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from pathlib import Path
+
+import pytest
+
+from maskft_bench.significance import (
+    PairedQuestion,
+    SignificanceError,
+    pair,
+    paired_bootstrap,
+    question_scores,
+    sentence,
+)
+
+
+def seed_of(diffs: dict[str, list[tuple[float, float]]], task: str = "t") -> list[PairedQuestion]:
+    """subject -> [(a, b) per question] as one seed's paired questions on one task."""
+    return [PairedQuestion(task, subject, a, b) for subject, pairs in diffs.items()
+            for a, b in pairs]
+
+
+def rates(n_subjects: int, a_right: float, b_right: float, questions: int = 3,
+          prefix: str = "bio") -> dict[str, list[tuple[float, float]]]:
+    """Subjects whose questions A gets right for the first share of subjects, B likewise."""
+    return {f"{prefix}-{i:03d}": [(float(i < a_right * n_subjects),
+                                   float(i < b_right * n_subjects))] * questions
+            for i in range(n_subjects)}
+
+
+def test_clear_win_is_worded_as_a_win():
+    result = paired_bootstrap({s: seed_of(rates(30, 0.8, 0.2)) for s in range(3)})
+    assert result.pooled.difference == pytest.approx(0.6)
+    assert result.pooled.low > 0.3 and result.pooled.high <= 1.0
+    assert result.subjects == 90 and set(result.per_seed) == {0, 1, 2}
+    assert sentence("masked", "standard", "reverse", result) == (
+        f"masked beats standard on reverse: {result.pooled} (masked − standard), "
+        "95% paired bootstrap over 90 subjects, 3 seeds")
+
+
+def test_clear_loss_names_the_winner_and_prints_its_lead():
+    result = paired_bootstrap({0: seed_of(rates(30, 0.2, 0.8))})
+    assert result.pooled.high < 0
+    text = sentence("masked", "standard", "reverse", result)
+    assert text.startswith("standard beats masked on reverse: +0.600 [+")
+    assert "(standard − masked)" in text and text.endswith("over 30 subjects, 1 seed")
+
+
+def test_tie_is_no_difference_detected_and_still_prints_the_interval():
+    # Half the subjects favour A, half favour B: the interval straddles zero.
+    diffs = {f"bio-{i:03d}": [(1.0, 0.0) if i % 2 else (0.0, 1.0)] * 2 for i in range(40)}
+    result = paired_bootstrap({0: seed_of(diffs)})
+    assert result.pooled.low < 0 < result.pooled.high
+    assert sentence("masked", "standard", "forward", result) == (
+        f"no difference detected at this size between masked and standard on forward: "
+        f"{result.pooled} (masked − standard), 95% paired bootstrap over 40 subjects, 1 seed")
+    assert "+0.000 [-" in str(result.pooled)
+
+
+def test_subjects_not_questions_are_resampled():
+    # Ten questions per subject that all go the same way: the data hold 20 independent facts,
+    # not 200 independent questions, and the interval must be as wide as 20 facts allow.
+    diffs = {f"bio-{i:03d}": [(float(i % 2), 0.0)] * 10 for i in range(20)}
+    by_subject = paired_bootstrap({0: seed_of(diffs)})
+    by_question = paired_bootstrap({0: [q._replace(subject=f"q{k}")
+                                        for k, q in enumerate(seed_of(diffs))]})
+    assert by_subject.pooled.difference == by_question.pooled.difference == 0.5
+    assert by_subject.pooled.half_width > 2 * by_question.pooled.half_width
+
+
+def test_same_seed_same_interval_other_seed_other_draws():
+    rng = random.Random(1)
+    diffs = {f"nd-{i:03d}": [(rng.random(), rng.random()) for _ in range(2)] for i in range(25)}
+    seeds = {0: seed_of(diffs), 1: seed_of(diffs)}
+    assert paired_bootstrap(seeds, seed=3) == paired_bootstrap(seeds, seed=3)
+    assert paired_bootstrap(seeds, seed=3).pooled != paired_bootstrap(seeds, seed=4).pooled
+
+
+def test_pooled_difference_is_the_mean_over_seeds_of_summary_headlines():
+    from maskft_bench.scoring import summary as S
+
+    rng = random.Random(0)
+    tasks = {"maskft_bio_forward": 7, "maskft_namedesc_forward": 2}  # subjects per task, unequal
+    seeds, expected = {}, []
+    for seed in (0, 1):
+        scores = {task: {f"{task}-{i}": [(rng.random(), rng.random()) for _ in range(3)]
+                         for i in range(n)} for task, n in tasks.items()}
+        seeds[seed] = [q for task, diffs in scores.items() for q in seed_of(diffs, task)]
+        headline = {}
+        for side in (0, 1):
+            rows = {task: {"accuracy": sum(p[side] for ps in diffs.values() for p in ps) /
+                           sum(len(ps) for ps in diffs.values()), "accuracy_stderr": None}
+                    for task, diffs in scores.items()}
+            headline[side] = S.headlines(rows, "maskft")["forward"]["value"]
+        expected.append(headline[0] - headline[1])
+    result = paired_bootstrap(seeds, resamples=200)
+    assert result.pooled.difference == pytest.approx(sum(expected) / 2)
+    assert result.per_seed[1].difference == pytest.approx(expected[1])
+    pooled_questions = [q.a - q.b for q in seeds[0]]  # question-weighted: not the headline
+    assert sum(pooled_questions) / len(pooled_questions) != pytest.approx(expected[0])
+
+
+def test_every_dataset_stays_in_every_resample():
+    # One name/description fact among many biographies: drawn from its own stratum, it is in
+    # every resample, so no resampled task is empty (no NaN).
+    questions = seed_of(rates(30, 0.5, 0.5), "bio") + seed_of({"nd-000": [(1.0, 0.0)]}, "nd")
+    result = paired_bootstrap({0: questions}, resamples=2000)
+    assert all(math.isfinite(v) for v in (result.pooled.low, result.pooled.high))
+    assert result.pooled.low == pytest.approx(0.5)  # bio differences are 0; nd's is 1 / 2
+
+
+def test_bad_input_is_refused_in_one_line():
+    with pytest.raises(SignificanceError, match="at least one seed"):
+        paired_bootstrap({0: []})
+    a = {"t": {"q1": ("s1", 1.0), "q2": ("s1", 0.0)}}
+    with pytest.raises(SignificanceError, match="t: the two models were scored on different"):
+        pair(a, {"t": {"q1": ("s1", 1.0)}}, ["t"])
+    with pytest.raises(SignificanceError, match="u: not scored for both"):
+        pair(a, a, ["u"])
+
+
+def test_three_seeds_of_hundreds_of_subjects_take_well_under_a_second():
+    rng = random.Random(2)
+    seeds = {s: seed_of({f"bio-{i:03d}": [(float(rng.random() < 0.5), float(rng.random() < 0.3))
+                                          for _ in range(6)] for i in range(300)})
+             for s in range(3)}
+    start = time.perf_counter()
+    paired_bootstrap(seeds)
+    # Measured 0.35-1.0 s wall (0.2 s CPU) on 2 cores shared by five jobs; the bound catches a
+    # loop over resamples, not a slow machine.
+    assert time.perf_counter() - start < 3.0
+
+
+# --- score directories, as `maskft-bench score` writes them ------------------------------------
+
+def write_score(directory: Path, answers: dict[str, list[tuple[str, str, bool]]]) -> Path:
+    """task -> [(question id, subject, answered right)] as summary.json plus sample logs.
+
+    The logged `accuracy` is always 0: readers must recompute it from the response.
+    """
+    files = {}
+    for task, questions in answers.items():
+        rel = f"lm_eval/model/samples_{task}_2026.jsonl"
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("".join(json.dumps({
+            "doc_id": k, "accuracy": 0.0,
+            "doc": {"id": qid, "subject": subject, "scoring": "knowledge",
+                    "answers": [f"Answer {qid}"]},
+            "filtered_resps": [f"It is Answer {qid}." if right else "I do not know."]}) + "\n"
+            for k, (qid, subject, right) in enumerate(questions)))
+        files[task] = rel
+    (directory / "summary.json").write_text(json.dumps({"files": {"samples": files}}))
+    return directory
+
+
+def test_question_scores_recompute_the_metric(tmp_path):
+    write_score(tmp_path, {"maskft_bio_reverse": [("q0", "bio-000", True), ("q1", "bio-001",
+                                                                            False)]})
+    assert question_scores(tmp_path) == {"maskft_bio_reverse": {"q0": ("bio-000", 1.0),
+                                                                "q1": ("bio-001", 0.0)}}
+
+
+def test_question_scores_name_what_is_missing(tmp_path):
+    with pytest.raises(SignificanceError, match="no summary.json listing sample logs"):
+        question_scores(tmp_path)
+    write_score(tmp_path, {"t": [("q0", "s", True)]})
+    log = next(tmp_path.glob("lm_eval/model/*.jsonl"))
+    log.write_text(json.dumps({"doc": {"id": "q0"}, "filtered_resps": ["x"]}) + "\n")
+    with pytest.raises(SignificanceError, match=r"line 1: not a sample of this suite \(KeyError"):
+        question_scores(tmp_path)
+
+
+QUESTIONS = 3  # per subject and task
+
+
+def run_answers(seed: int, right: dict[str, float]) -> dict[str, list[tuple[str, str, bool]]]:
+    """The four knowledge tasks of one seed; `right[task]`: share of subjects answered right."""
+    subjects = {"bio": [f"bio-{seed}{i:02d}" for i in range(20)],
+                "namedesc": [f"nd-n2d-{seed}{i:03d}" for i in range(8)]}
+    return {f"maskft_{task}": [(f"{s}-{task}-{k}", s, i < right[task] * len(subjects[dataset]))
+                               for i, s in enumerate(subjects[dataset]) for k in range(QUESTIONS)]
+            for task in right for dataset in [task.split("_")[0]]}
+
+
+def test_report_comparisons_judge_by_the_bootstrap(tmp_path):
+    from maskft_bench.pipeline.layout import Layout
+    from maskft_bench.pipeline.recipe import parse
+    from maskft_bench.pipeline.report import Entry, comparisons
+
+    recipe = parse({"name": "mini", "seeds": [0, 1], "methods": ["standard", "masked"]},
+                   Path("r.yaml"))
+    layout = Layout(tmp_path)
+    models = {  # forward: both learnt everything; reverse: masked far ahead
+        "base": dict.fromkeys(("bio_forward", "bio_reverse", "namedesc_forward",
+                               "namedesc_reverse"), 0.0),
+        "standard": {"bio_forward": 1.0, "bio_reverse": 0.1, "namedesc_forward": 1.0,
+                     "namedesc_reverse": 0.0},
+        "masked": {"bio_forward": 1.0, "bio_reverse": 0.8, "namedesc_forward": 1.0,
+                   "namedesc_reverse": 0.5},
+    }
+    entries = []
+    for seed in (0, 1):
+        for name, right in models.items():
+            write_score(layout.score(seed, name), run_answers(seed, right))
+            entries.append(Entry(name=name, seed=seed, scores={}, retention=None, tokens=0,
+                                 flops=0.0, steps=0, train_seconds=None, score_seconds=None,
+                                 checkpoint=None))
+    lines = comparisons(entries, recipe, layout)
+    text = "\n".join(lines)
+    assert "seeds)." not in text and "higher in" not in text  # no seed counting left
+    assert lines[:3] == ["", "**At equal epochs.**", ""]
+    assert lines[3].startswith("- standard beats base on forward: +1.000 [+1.000, +1.000] "
+                               "(standard − base), 95% paired bootstrap over 56 subjects, 2 seeds")
+    # reverse headline: mean over datasets (0.7 + 0.5) / 2 = 0.6, the same in both seeds.
+    assert ("- masked beats standard on reverse: +0.600 [" in text
+            and "  - masked beats standard on bio reverse: +0.700 [" in text
+            and "over 40 subjects, 2 seeds." in text)
+    assert ("- no difference detected at this size between masked and standard on forward: "
+            "+0.000 [+0.000, +0.000]") in text
+    assert "  - per seed, masked − standard on reverse: seed 0 +0.600 [" in text
+
