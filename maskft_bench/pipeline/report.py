@@ -20,7 +20,7 @@ from ..scoring.run import SPLIT_PREFIX
 from ..scoring.summary import HEADLINES as SCORE_HEADLINES
 from ..training.engine import META_FILE
 from .layout import Layout
-from .recipe import AT_COMPUTE, Recipe
+from .recipe import AT_COMPUTE, Recipe, method_of
 from .stages import scored_checkpoint
 
 HEADLINES = tuple(SCORE_HEADLINES)  # forward, reverse, math, aggregate: scoring names them
@@ -33,11 +33,12 @@ class Entry:
 
     name: str
     seed: int
-    scores: dict[str, float | None]
+    scores: dict[str, float | None]  # headlines, and each dataset's task ("bio_reverse")
     retention: float | None
     tokens: int
     flops: float
     steps: int
+    compute: dict = field(default_factory=dict)  # the scored checkpoint's maskft-train.json
     train_seconds: float | None
     score_seconds: float | None
     checkpoint: str | None
@@ -73,6 +74,8 @@ def collect(recipe: Recipe, layout: Layout) -> list[Entry]:
                 continue
             summary = json.loads(summary_path.read_text())
             scores = {h: (summary["scores"].get(h) or {}).get("value") for h in HEADLINES}
+            scores |= {t.removeprefix(f"{SPLIT_PREFIX['test']}_"): row.get("accuracy")
+                       for t, row in summary.get("tasks", {}).items()}
             retention = (summary.get("retention") or {}).get("value")
             meta, metrics, checkpoint = {}, [], None
             if name != BASE:
@@ -84,7 +87,7 @@ def collect(recipe: Recipe, layout: Layout) -> list[Entry]:
             entries.append(Entry(
                 name=name, seed=seed, scores=scores, retention=retention,
                 tokens=meta.get("tokens_seen", 0), flops=meta.get("training_flops", 0.0),
-                steps=meta.get("optimizer_steps", 0),
+                steps=meta.get("optimizer_steps", 0), compute=meta,
                 train_seconds=max(runtime) if runtime else None,
                 score_seconds=summary.get("wall_seconds"), checkpoint=checkpoint,
                 curve=_curve(metrics)))
@@ -314,33 +317,63 @@ def _suite_lines(recipe: Recipe, layout: Layout) -> list[str]:
     return lines
 
 
+def _row(cells: list[str]) -> str:
+    return "| " + " | ".join(cells) + " |"
+
+
 def _table(entries: list[Entry], recipe: Recipe) -> list[str]:
+    """Headlines, and beside them the dataset scores they average, so none hides its source."""
     grouped = _by_name(entries)
-    present = [h for h in HEADLINES if any(_values(entries, h))]
-    head = ["model", *present, "retention", "training tokens (scored checkpoint)",
-            "training FLOPs (scored checkpoint)", "whole training run (s)", "scored checkpoint"]
-    rows = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    keys = [h for h in HEADLINES if any(_values(entries, h))]
+    keys += [t for h in keys for t in SCORE_HEADLINES[h] if h != "aggregate" and len(
+        SCORE_HEADLINES[h]) > 1 and any(_values(entries, t))]
+    rows = [_row(["model", *(k.replace("_", " ") for k in keys), "retention"]),
+            "|" + "---|" * (len(keys) + 2)]
     for name in (BASE, *recipe.runs()):
         group = grouped.get(name, [])
-        if not group:
-            continue
-        cells = [name, *(_spread(_values(group, h)) for h in present),
-                 _spread(_values(group, "retention")) if name != BASE else "(reference)",
-                 " / ".join(f"{e.tokens:,}" for e in group),
-                 " / ".join(f"{e.flops:.2e}" for e in group),
-                 " / ".join(f"{e.train_seconds:.0f}" if e.train_seconds else "-" for e in group),
-                 " / ".join(e.checkpoint or "-" for e in group)]
-        rows.append("| " + " | ".join(cells) + " |")
+        if group:
+            rows.append(_row([name, *(_spread(_values(group, k)) for k in keys),
+                              _spread(_values(group, "retention")) if name != BASE
+                              else "(reference)"]))
     return rows
+
+
+COMPUTE_COLUMNS = (  # (heading, maskft-train.json key, format)
+    ("epochs", "epoch", "{:.1f}"), ("input tokens", "tokens_seen", "{:,}"),
+    ("loss tokens", "loss_tokens", "{:,}"), ("document tokens", "document_tokens", "{:,}"),
+    ("training FLOPs", "training_flops", "{:.2e}"),
+    ("rewrite generation FLOPs", "generation_flops", "{:.2e}"))
+
+
+def _compute_table(entries: list[Entry], recipe: Recipe) -> list[str]:
+    """Compute at each scored checkpoint, one value per seed."""
+    grouped = _by_name(entries)
+    rows = [_row(["model", *(c[0] for c in COMPUTE_COLUMNS), "whole training run (s)",
+                  "scored checkpoint"]), "|" + "---|" * (len(COMPUTE_COLUMNS) + 3)]
+    for name in recipe.runs():
+        group = grouped.get(name, [])
+        if group:
+            rows.append(_row([name, *(" / ".join(
+                fmt.format(e.compute[key]) if e.compute.get(key) is not None else "-"
+                for e in group) for _, key, fmt in COMPUTE_COLUMNS),
+                " / ".join(f"{e.train_seconds:.0f}" if e.train_seconds else "-" for e in group),
+                " / ".join(e.checkpoint or "-" for e in group)]))
+    return rows
+
+
+def _settings_line(recipe: Recipe, run: str) -> str:
+    config = recipe.train_config(run, 0, Path("."), 1 if run.endswith(AT_COMPUTE) else None)
+    length = (f"trained to the tokens {recipe.compute['match']} trains on (per seed)"
+              if run.endswith(AT_COMPUTE) else f"epochs {config.epochs}")
+    return f"- {run}: {length}, " + ", ".join(
+        f"{k} {getattr(config, k)}" for k in ("learning_rate", "batch_size", "eval_every"))
 
 
 def write_report(recipe: Recipe, recipe_path: Path, layout: Layout) -> Path:
     entries = collect(recipe, layout)
     figures = _plots(entries, recipe, layout.figures) if entries else []
     train = recipe.train_config(recipe.methods[0], recipe.seeds[0], layout.suite(recipe.seeds[0]))
-    settings = [f"- {m}: " + ", ".join(
-        f"{k} {getattr(recipe.train_config(m, 0, Path('.')), k)}"
-        for k in ("epochs", "learning_rate", "batch_size", "eval_every")) for m in recipe.methods]
+    settings = [_settings_line(recipe, run) for run in recipe.runs()]
     text = [
         f"# maskft-bench run: {recipe.name}",
         "",
@@ -353,16 +386,32 @@ def write_report(recipe: Recipe, recipe_path: Path, layout: Layout) -> Path:
         *_suite_lines(recipe, layout),
         "",
         "## Training settings",
-        f"Recipe `{recipe_path.name}`; trained on {', '.join(train.datasets)}. Per method:",
+        f"Recipe `{recipe_path.name}`; trained on {', '.join(train.datasets)}. Per run:",
         *settings,
+        "",
+        "Methods (maskft_bench/methods.py):",
+        *(f"- {m}: {methods.describe(m)}" for m in dict.fromkeys(map(method_of, recipe.runs()))),
         "",
         "## Test scores",
         "Accuracy is ROUGE-1 recall of the answer (the paper's metric), on the test questions, "
-        "with lm-eval; `mean ± sd (per seed)`. Retention: share of the general questions the "
-        "base model answered fully right that the trained model still answers fully right. "
-        "Compute columns list one value per seed.",
+        "with lm-eval; `mean ± sd (per seed)`. forward and reverse are the means of their two "
+        "datasets (biographies, name/description), shown beside them. Retention: share of the "
+        "general questions the base model answered fully right that the trained model still "
+        "answers fully right.",
         "",
         *_table(entries, recipe),
+        "",
+        "## Compute",
+        "At each scored checkpoint, one value per seed. Input tokens: non-padding tokens read; "
+        "loss tokens: tokens the loss was computed on; document tokens: the training texts' own "
+        "tokens times the epochs (masked fine-tuning carries each document twice, counted once "
+        "here). Training FLOPs count the LM head and attention "
+        "(maskft_bench/training/compute.py: 3 x forward; forward per sequence of L tokens = "
+        "2 x matmul weights x L + 4 x layers x attention width x L(L+1)/2). Rewrite generation: "
+        "what producing the paraphrases cost (template rewrites: nothing), charged to the "
+        "methods that train on them.",
+        "",
+        *_compute_table(entries, recipe),
         "",
         "## What the numbers say",
         *(comparisons(entries, recipe, layout) or ["- Not enough scored methods to compare."]),

@@ -30,6 +30,7 @@ class Corpus:
     examples: list[Example]
     texts: int  # documents or problems before tokenisation
     truncated: int
+    text_tokens: int  # tokens of the texts themselves (documents, rewrites, solutions), once each
 
 
 def _read(path: Path) -> list[dict]:
@@ -91,10 +92,12 @@ def build_corpus(config: TrainConfig, formatter: Formatter) -> Corpus:
     method = methods.get(config.method)
     build = getattr(formatter, "pretrain" if config.format == "pretrain" else method.formatter)
     if method.knowledge:
-        examples = [build(text) for text in knowledge_texts(config, suite)]
+        texts = list(knowledge_texts(config, suite))
+        examples = [build(text) for text in texts]
     else:
-        examples = [build(item["prompt"], item["answers"][1])
-                    for item in _read(suite / "data/math/train.jsonl")]
+        problems = _read(suite / "data/math/train.jsonl")
+        texts = [item["answers"][1] for item in problems]
+        examples = [build(item["prompt"], item["answers"][1]) for item in problems]
     if not examples:
         raise DataError(f"no training texts found in {suite} for method {config.method}")
     too_long = sum(len(e) > config.max_length for e in examples)
@@ -102,7 +105,8 @@ def build_corpus(config: TrainConfig, formatter: Formatter) -> Corpus:
         warnings.warn(f"{too_long} of {len(examples)} examples are longer than max_length "
                       f"{config.max_length} tokens and were truncated", stacklevel=2)
         examples = [_truncate(e, config.max_length) for e in examples]
-    return Corpus(examples=examples, texts=len(examples), truncated=too_long)
+    return Corpus(examples=examples, texts=len(examples), truncated=too_long,
+                  text_tokens=sum(len(formatter.ids(t)) for t in texts))
 
 
 def validation_items(config: TrainConfig) -> list[dict]:

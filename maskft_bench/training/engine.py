@@ -8,8 +8,10 @@ Output directory:
   metrics.jsonl       one line per logging step and per validation round
   checkpoint-<step>/  HF checkpoints for resume (model, tokenizer, optimizer, trainer state)
   best/ final/        HF model directories: best on validation QA, and the last
-Every model directory carries maskft-train.json: method, config, seed, tokens seen,
-optimizer steps and estimated training FLOPs, so runs compare at equal compute.
+Every model directory carries maskft-train.json: method, config, seed, optimizer steps, and
+the compute so far (compute.py): input tokens, loss tokens, document tokens (the training
+texts' own tokens times the epochs: a masked example carries its document twice, once) and
+training FLOPs with the LM head and attention, so runs compare at equal compute.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from .. import methods
 from ..atomic import staged_directory
 from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
 from .collator import DiffusionCollator, MaskingCollator, MaskRatio
+from .compute import FLOPS_FORMULA, ComputeMeter
 from .config import TrainConfig
 from .data import build_corpus, manifest_of, validation_items
 from .formats import Example, FormatError, Formatter, choose_mask_token
@@ -87,10 +90,12 @@ class RunCallback(TrainerCallback):
 
     def __init__(self, out: Path, config: TrainConfig, collator, tokenizer,
                  val_items: list[dict], meta: dict, answer_fn: AnswerFn = generate_answers,
-                 val_max_new_tokens: int = 32):
+                 val_max_new_tokens: int = 32, meter: ComputeMeter | None = None,
+                 text_tokens: int = 0):
         self.out, self.config, self.collator = out, config, collator
         self.tokenizer, self.val_items, self.meta = tokenizer, val_items, meta
         self.answer_fn, self.val_max_new_tokens = answer_fn, val_max_new_tokens
+        self.meter, self.text_tokens = meter, text_tokens
         self.best = -1.0
         self.nan_step: int | None = None
         self._clock: tuple[float, int] | None = None
@@ -104,9 +109,13 @@ class RunCallback(TrainerCallback):
                 f.write(json.dumps(record) + "\n")
 
     def _meta(self, state, **extra) -> dict:
+        counts = self.meter.totals() if self.meter else {}
         return {**self.meta, "optimizer_steps": state.global_step,
                 "tokens_seen": int(state.num_input_tokens_seen),
-                "training_flops": float(state.total_flos), "epoch": state.epoch, **extra}
+                "loss_tokens": counts.get("loss_tokens"),
+                "document_tokens": round(self.text_tokens * (state.epoch or 0)),
+                "training_flops": counts.get("training_flops", float(state.total_flos)),
+                "epoch": state.epoch, **extra}
 
     def on_step_begin(self, args, state, control, **kwargs):
         if isinstance(self.collator, MaskingCollator):
@@ -308,13 +317,20 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
             "mask_token": tokenizer.convert_ids_to_tokens(mask_id) if mask_id is not None else None,
             "train_examples": len(corpus.examples), "truncated_examples": corpus.truncated,
             "corpus_tokens": sum(len(e) for e in corpus.examples),
-            "budget_tokens": config.budget_tokens or None}
+            "text_tokens": corpus.text_tokens, "budget_tokens": config.budget_tokens or None,
+            "flops_formula": FLOPS_FORMULA,
+            # Template rewrites cost no model compute; a suite whose rewrites came from an LLM
+            # records what generating them cost, and reports charge it to the method.
+            "generation_flops": float(manifest_of(config).get("paraphrase_generation_flops", 0.0))
+            if method.rewrites else 0.0}
     if args.process_index == 0:
         out.mkdir(parents=True, exist_ok=True)
         _write_json(out / RUN_FILE, {"fingerprint": config.fingerprint(), **meta})
     val_items = validation_items(config) if config.val_items else []
+    meter = ComputeMeter(model.config, causal=method.family != "diffusion")
     callback = RunCallback(out, config, collator, tokenizer, val_items, meta, answer_fn,
-                           _validation_tokens(config, tokenizer, val_items))
+                           _validation_tokens(config, tokenizer, val_items), meter,
+                           corpus.text_tokens)
     callbacks: list[TrainerCallback] = [callback]
     if config.budget_tokens:
         args.max_steps = budget_steps(config.budget_tokens, corpus.examples,
@@ -323,6 +339,7 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     trainer = method.trainer_class()(
         model=model, args=args, train_dataset=ExampleDataset(corpus.examples),
         data_collator=collator, processing_class=tokenizer, callbacks=callbacks)
+    meter.install(trainer)
     trainer.train(resume_from_checkpoint=checkpoint)
     state = trainer.state
     if callback.nan_step is not None:
