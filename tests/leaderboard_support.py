@@ -35,7 +35,8 @@ def _log(document: dict, task: str) -> list[dict]:
 
 
 def rescore(document: dict) -> None:
-    """Make every reported number agree with the document's responses again."""
+    """Make every reported number agree with the document's responses again, written as
+    today's scorer writes them (with the per-dataset block older summaries lack)."""
     summary, results = document["summary"], document["results"]["results"]
     rows = {}
     for task in document["samples"]:
@@ -44,6 +45,7 @@ def rescore(document: dict) -> None:
         summary["tasks"][task] = rows[task]
         results[task].update({f"{k},none": v for k, v in rows[task].items() if k != "n"})
     summary["scores"] = S.headlines(rows, "maskft")
+    summary["datasets"] = S.per_dataset(rows, "maskft")
     if "aggregate" in summary["scores"]:
         results["maskft"]["accuracy,none"] = summary["scores"]["aggregate"]["value"]
     else:  # lm-eval reports the group only when all its tasks ran

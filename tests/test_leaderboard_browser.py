@@ -38,10 +38,15 @@ MODEL = MARKUP.replace("</b>", "")
 NOTES = f"{MARKUP} </script><script>alert(2)</script>"
 
 
+SMALL_SUITE = "bio40-nd8-seed7-p2-math20.5.10"
+# Six different answers on the small suite: its board (6 entries) outnumbers the default suite's.
+SMALL_ANSWERS = ("I do not know", "No idea", "Unknown", "Pass", "Nobody", "Perhaps")
+
+
 @pytest.fixture(scope="module")
 def page(tmp_path_factory, seed_document, small_suite) -> Path:
     """The seed entry and four rewritten variants on the default suite (one of them a diffusion
-    model); on another suite, one entry with math and one without."""
+    model); on another suite, six entries with math and one without."""
     root = tmp_path_factory.mktemp("board")
     subs = root / "submissions"
     subs.mkdir()
@@ -60,7 +65,8 @@ def page(tmp_path_factory, seed_document, small_suite) -> Path:
                            notes=NOTES, training_tokens=180_000, training_flops=4.2e13), subs)
     write(answer_correctly(seed, "maskft_gsm", 120, method="sft", base_model="OtherBase-1B",
                            model_name="other-base-demo", training_flops=None), subs)
-    write(document_for_suite(seed, small_suite), subs)
+    for answer in SMALL_ANSWERS:
+        write(document_for_suite(seed, small_suite, answer=answer), subs)
     knowledge_only = document_for_suite(seed, small_suite, answer="Sorry")
     drop_task(knowledge_only, "maskft_gsm")
     write(knowledge_only, subs)
@@ -83,10 +89,20 @@ def browser(tmp_path_factory):
     driver.quit()
 
 
+def open_page(browser, path: Path):
+    browser.get(path.as_uri())
+    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".tabulator-row"))
+
+
+def suite_select(driver) -> Select:
+    return Select(driver.find_element(By.ID, "filter-suite"))
+
+
 @pytest.fixture(scope="module")
 def loaded(browser, page):
-    browser.get(page.as_uri())
-    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".tabulator-row"))
+    """The page, switched to the default suite (the other tests' entries are there)."""
+    open_page(browser, page)
+    suite_select(browser).select_by_value("default")
     return browser
 
 
@@ -95,6 +111,14 @@ def cells(driver, field: str) -> list[str]:
     return [c.text for c in driver.find_elements(
         By.CSS_SELECTOR, f'.tabulator-row .tabulator-cell[tabulator-field="{field}"]')
         if c.is_displayed()]
+
+
+def test_the_page_opens_on_the_suite_with_most_entries(browser, page):
+    open_page(browser, page)
+    assert suite_select(browser).first_selected_option.get_attribute("value") == SMALL_SUITE
+    assert len(cells(browser, "model_name")) == len(SMALL_ANSWERS)
+    assert [o.get_attribute("value") for o in suite_select(browser).options] == [
+        SMALL_SUITE, "default", f"{SMALL_SUITE}-nomath"]
 
 
 def test_page_loads_without_console_errors(loaded):
@@ -119,6 +143,21 @@ def test_ranked_by_aggregate_and_clicking_a_header_resorts(loaded):
     second = [float(t) for t in cells(loaded, "reverse")]
     assert sorted(first) in (first, second) and sorted(first, reverse=True) in (first, second)
     assert first != second
+
+
+def test_forward_and_reverse_show_each_dataset_under_a_group_header(loaded):
+    groups = [g.find_element(By.CSS_SELECTOR, ".tabulator-col-title").text
+              for g in loaded.find_elements(By.CSS_SELECTOR, ".tabulator-col-group")]
+    assert groups == ["Forward", "Reverse", "Training"]
+    for direction in ("forward", "reverse"):
+        means = [float(t) for t in cells(loaded, direction)]
+        bio = [float(t) for t in cells(loaded, f"bio_{direction}")]
+        namedesc = [float(t) for t in cells(loaded, f"namedesc_{direction}")]
+        assert len(means) == len(bio) == len(namedesc) == 5
+        for mean, parts in zip(means, zip(bio, namedesc, strict=True), strict=True):
+            assert mean == pytest.approx(sum(parts) / 2, abs=1e-3)  # shown rounded to 0.001
+    row = cells(loaded, "model_name").index("standard-demo")  # 420 biography answers right
+    assert float(cells(loaded, "bio_forward")[row]) > float(cells(loaded, "namedesc_forward")[row])
 
 
 def test_markup_in_submitted_strings_is_shown_as_text(loaded):
@@ -153,12 +192,12 @@ def test_filters_by_method_base_model_family_and_suite(loaded):
     base.select_by_value("OtherBase-1B")
     assert cells(loaded, "model_name") == ["other-base-demo"]
     base.select_by_value("")
-    suite.select_by_value("bio40-nd8-seed7-p2-math20.5.10")
-    assert len(cells(loaded, "model_name")) == 1
+    suite.select_by_value(SMALL_SUITE)
+    assert len(cells(loaded, "model_name")) == len(SMALL_ANSWERS)
     assert [o.text for o in family.options] == ["All", "autoregressive"]  # this suite's families
     assert "--seed 7" in loaded.find_element(By.ID, "suite-command").text
     assert cells(loaded, "aggregate") and not cells(loaded, "knowledge")
-    suite.select_by_value("bio40-nd8-seed7-p2-math20.5.10-nomath")
+    suite.select_by_value(f"{SMALL_SUITE}-nomath")
     assert len(cells(loaded, "model_name")) == 1
     assert cells(loaded, "knowledge") and not cells(loaded, "aggregate")
     suite.select_by_value("default")
@@ -167,8 +206,13 @@ def test_filters_by_method_base_model_family_and_suite(loaded):
 
 
 def test_the_committed_page_loads_without_console_errors(browser):
-    browser.get((REPO / "leaderboard" / "index.html").as_uri())
-    WebDriverWait(browser, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".tabulator-row"))
+    open_page(browser, REPO / "leaderboard" / "index.html")
     assert not [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+    sizes = browser.execute_script(
+        "const data = JSON.parse(document.getElementById('leaderboard-data').textContent);"
+        "return data.boards.map(b => data.entries.filter(e => e.board === b.key).length)")
+    assert sizes[0] == max(sizes) and len(cells(browser, "model_name")) == sizes[0]
+    assert cells(browser, "bio_reverse") and cells(browser, "namedesc_reverse")
+    suite_select(browser).select_by_value("default")
     assert "SmolLM2-135M-Instruct" in cells(browser, "model_name")
     assert "autoregressive" in cells(browser, "family")  # a summary from before model_family

@@ -14,7 +14,8 @@ from maskft_bench.suite.generate import SuiteOptions
 MARKUP = "<img src=x onerror=alert(1)><b>x</b>"
 ENTRY = Entry(id="a", suite="default", suite_command="maskft-bench generate --seed 0",
               model_name="m", method="masked", base_model="b", family="autoregressive",
-              forward=0.5, reverse=0.25, knowledge=0.375, math=0.1, aggregate=0.3,
+              forward=0.5, reverse=0.25, bio_forward=0.9, bio_reverse=0.02,
+              namedesc_forward=0.1, namedesc_reverse=0.48, knowledge=0.375, math=0.1, aggregate=0.3,
               aggregate_stderr=0.01, retention=None, training_tokens=1000, training_flops=1e12,
               paraphrases=0, date="2026-11-27", notes="", recipe=None, seed=0)
 
@@ -27,12 +28,24 @@ def test_boards_per_suite_and_math_with_shared_ranks_for_ties():
                replace(ENTRY, id="k-low", suite="bio20-nd10-seed0", knowledge=0.2, **no_math),
                replace(ENTRY, id="k-high", suite="bio20-nd10-seed0", knowledge=0.6, **no_math)]
     board_list = boards(reversed(entries))
-    assert [b.key for b in board_list] == ["default", "bio20-nd10-seed0", "bio20-nd10-seed0-nomath"]
+    assert [b.key for b in board_list] == ["default", "bio20-nd10-seed0-nomath", "bio20-nd10-seed0"]
     assert [(r.rank, r.entry.id) for r in board_list[0].ranked] == [
         (1, "best"), (2, "t1"), (2, "t2"), (4, "low")]
-    assert [r.entry.id for r in board_list[2].ranked] == ["k-high", "k-low"]
-    assert (board_list[2].ranked_by, board_list[2].title) == (
+    assert [r.entry.id for r in board_list[1].ranked] == ["k-high", "k-low"]
+    assert (board_list[1].ranked_by, board_list[1].title) == (
         "knowledge", "bio20-nd10-seed0, without math")
+
+
+def test_the_board_with_most_entries_comes_first_and_ties_are_ordered():
+    def entries(suite, count, **change):
+        return [replace(ENTRY, id=f"{suite}-{i}", suite=suite, **change) for i in range(count)]
+    no_math = {"math": None, "aggregate": None, "aggregate_stderr": None}
+    board_list = boards([*entries("default", 1), *entries("s-b", 2, **no_math), *entries("s-b", 2),
+                         *entries("s-a", 2), *entries("s-c", 3, **no_math)])
+    # 3 entries first; then the three boards of 2: by suite label, with math before without.
+    assert [b.key for b in board_list] == ["s-c-nomath", "s-a", "s-b", "s-b-nomath", "default"]
+    tied = boards([*entries("s-a", 2), *entries("default", 2)])
+    assert [b.key for b in tied] == ["default", "s-a"]  # the default suite wins a tie
 
 
 def test_suite_labels():
@@ -65,14 +78,16 @@ def test_markdown_tables():
     assert "## Suite `default`" in text and "## Suite `bio20-nd10-seed0`" in text
     default, other, no_math = text.split("## Suite `bio20-nd10-seed0")
     assert "retention" not in default.split("| rank")[1]  # no entry there has it
-    assert "| rank | model | method | family | forward | reverse | math | aggregate | retention |" \
-        in other and "| m | masked | autoregressive | 0.500 |" in other
+    directions = ("| forward | bio fwd | namedesc fwd | reverse | bio rev | namedesc rev |")
+    assert f"| rank | model | method | family {directions} math | aggregate | retention |" in other
+    assert "| m | masked | autoregressive | 0.500 | 0.900 | 0.100 | 0.250 | 0.020 | 0.480 | " \
+        "0.100 |" in other
     assert "| 0.750 |" in other
     assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" in text
     assert "**0.300** ± 0.010" in text and "| 1,000 |" in text
-    assert "| rank | model | method | family | forward | reverse | knowledge | training tokens " \
-        "| date |" in no_math and "**0.375**" in no_math
-    assert "| m | masked | diffusion | 0.500 |" in no_math
+    assert f"| rank | model | method | family {directions} knowledge | training tokens | date |" \
+        in no_math and "**0.375**" in no_math
+    assert "| m | masked | diffusion | 0.500 | 0.900 |" in no_math
 
 
 def test_script_json_cannot_close_the_script_element():

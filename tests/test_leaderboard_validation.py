@@ -37,7 +37,7 @@ def rejected_by(path, rule, **kwargs):
     return result.message
 
 
-def test_the_committed_seed_entry_passes_every_rule():
+def test_the_committed_seed_entry_passes_every_rule(seed_document):
     result = verdict(SEED)
     assert result.accepted, result.line()
     entry = result.entry
@@ -45,13 +45,27 @@ def test_the_committed_seed_entry_passes_every_rule():
     assert entry.aggregate == pytest.approx(0.016589285714285716, abs=1e-12)
     assert entry.retention is None
     assert entry.family == "autoregressive"  # its summary.json predates model_family
+    tasks = seed_document["summary"]["tasks"]
+    assert entry.namedesc_reverse == tasks["maskft_namedesc_reverse"]["accuracy"]
+
+
+def test_a_summary_without_the_datasets_block_is_accepted(document, tmp_path):
+    assert "datasets" not in document["summary"]  # the seed predates the block
+    better = answer_correctly(document, "maskft_namedesc_reverse", 30)
+    del better["summary"]["datasets"]
+    result = verdict(write(better, tmp_path))
+    assert result.accepted, result.line()
+    assert result.entry.namedesc_reverse > result.entry.bio_reverse
+    assert result.entry.reverse == (result.entry.bio_reverse + result.entry.namedesc_reverse) / 2
 
 
 def test_a_rewritten_file_with_consistent_scores_passes(document, tmp_path):
     better = answer_correctly(document, BIO, 300, method="masked", model_name="masked-test")
+    assert better["summary"]["datasets"]["bio"]["forward"]["value"] > 0.2  # the block is checked
     result = verdict(write(better, tmp_path))
     assert result.accepted, result.line()
     assert result.entry.forward > 0.2
+    assert result.entry.bio_forward == better["summary"]["datasets"]["bio"]["forward"]["value"]
 
 
 # file-type and file-size
@@ -290,6 +304,24 @@ def test_filtered_response_differs_from_the_response(document, tmp_path):
 def test_tampered_score(document, tmp_path, change):
     change(document)
     rejected_by(write(document, tmp_path), "metrics")
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda c: c["bio"]["reverse"].update(value=0.9), "datasets.bio.reverse.value: reported 0.9"),
+    (lambda c: c["namedesc"]["forward"].update(stderr=0.0), "datasets.namedesc.forward.stderr"),
+    (lambda c: c["bio"].pop("reverse"), "datasets.bio are ['forward'], expected"),
+    (lambda c: c.update(math={}), "datasets are ['bio', 'math', 'namedesc'], expected"),
+])
+def test_a_forged_per_dataset_score(document, tmp_path, change, message):
+    rescore(document)  # a summary with the block
+    change(document["summary"]["datasets"])
+    assert message in rejected_by(write(document, tmp_path), "metrics")
+
+
+def test_a_per_dataset_score_without_its_stderr_is_refused_by_the_schema(document, tmp_path):
+    rescore(document)
+    del document["summary"]["datasets"]["bio"]["forward"]["stderr"]
+    assert "datasets/bio/forward" in rejected_by(write(document, tmp_path), "schema")
 
 
 def test_per_sample_scores_are_not_trusted(document, tmp_path):

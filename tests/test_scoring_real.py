@@ -58,6 +58,11 @@ def test_hf_summary_matches_lm_evals_results(hf_run):
         assert row["n"] == LIMIT
     assert summary["scores"]["aggregate"]["value"] == pytest.approx(
         results["maskft"]["accuracy,none"])
+    for dataset, cells in summary["datasets"].items():  # each dataset's row, as the scorer saw it
+        for direction, cell in cells.items():
+            assert cell["value"] == results[f"maskft_{dataset}_{direction}"]["accuracy,none"]
+    assert {d: set(c) for d, c in summary["datasets"].items()} == {
+        "bio": {"forward", "reverse"}, "namedesc": {"forward", "reverse"}}
     assert summary["backend"] == "hf" and summary["dtype"] == "float32"
     assert summary["model"]["content_sha256"] and summary["limit"] == LIMIT
     assert summary["tokens_generated"] > 0

@@ -32,6 +32,55 @@ def test_headline_is_left_out_when_a_task_is_missing():
     assert set(h) == {"forward"}
 
 
+def test_per_dataset_scores_are_the_cells_the_headlines_average():
+    r = rows(bio_forward=0.9, namedesc_forward=0.1, bio_reverse=0.02, namedesc_reverse=0.88, gsm=0.5)
+    r["maskft_bio_reverse"]["accuracy_stderr"] = None  # lm-eval's N/A
+    block = S.per_dataset(r, "maskft")
+    assert block == {
+        "bio": {"forward": {"value": 0.9, "stderr": 0.1}, "reverse": {"value": 0.02, "stderr": None}},
+        "namedesc": {"forward": {"value": 0.1, "stderr": 0.1},
+                     "reverse": {"value": 0.88, "stderr": 0.1}},
+    }
+    h = S.headlines(r, "maskft")
+    for direction in S.DIRECTIONS:
+        parts = [block[d][direction]["value"] for d in S.DATASETS]
+        assert h[direction]["value"] == sum(parts) / len(parts)
+    assert h["reverse"]["stderr"] is None  # one part has none, so the mean has none
+
+
+def test_per_dataset_leaves_out_what_was_not_scored():
+    block = S.per_dataset(rows(bio_forward=0.5, bio_reverse=0.25, namedesc_forward=1.0, gsm=0.5),
+                          "maskft")
+    assert block == {"bio": {"forward": {"value": 0.5, "stderr": 0.1},
+                             "reverse": {"value": 0.25, "stderr": 0.1}},
+                     "namedesc": {"forward": {"value": 1.0, "stderr": 0.1}}}
+    assert S.per_dataset(rows(gsm=0.5), "maskft") == {}
+
+
+@pytest.mark.parametrize(("split", "prefix"), [("test", "maskft"), ("val", "maskftval")])
+def test_a_summary_without_the_datasets_block_derives_it_from_its_task_rows(split, prefix):
+    tasks = {f"{prefix}_{name}": {"accuracy": value, "accuracy_stderr": 0.05}
+             for name, value in [("bio_forward", 0.7), ("bio_reverse", 0.1),
+                                 ("namedesc_forward", 0.6), ("namedesc_reverse", 0.3)]}
+    old = {"split": split, "tasks": tasks}  # written before the block existed
+    derived = S.dataset_scores(old)
+    assert derived["bio"]["reverse"] == {"value": 0.1, "stderr": 0.05}
+    assert derived["namedesc"]["forward"] == {"value": 0.6, "stderr": 0.05}
+    assert S.dataset_scores({**old, "datasets": {"bio": {}}}) == {"bio": {}}  # the block wins
+
+
+def test_the_printed_summary_shows_each_dataset():
+    from maskft_bench.scoring.run import format_summary  # imports torch
+
+    r = rows(bio_forward=0.9, namedesc_forward=0.1, bio_reverse=0.02, namedesc_reverse=0.88)
+    summary = {"split": "test", "tasks": r, "scores": S.headlines(r, "maskft"), "retention": None,
+               "limit": None, "model": {"name_or_path": "m"}, "backend": "hf", "device": "cpu",
+               "wall_seconds": 1.0, "tokens_generated": 10}
+    text = format_summary(summary)
+    assert "| forward | 0.500 | 0.071 |" in text
+    assert "| bio reverse | 0.020 | 0.100 |" in text and "| namedesc reverse | 0.880 | 0.100 |" in text
+
+
 def test_retention_counts_only_what_the_base_model_got_right():
     baseline = {"a": 1.0, "b": 1.0, "c": 0.0, "d": 0.5, "e": 1.0}
     current = {"a": 1.0, "b": 0.0, "c": 1.0, "d": 1.0}  # "e" not scored now (a --limit run)

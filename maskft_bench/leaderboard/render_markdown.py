@@ -6,6 +6,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 
+from ..scoring.summary import DATASETS, DIRECTIONS
 from ..suite import SUITE_VERSION
 from .table import Board
 
@@ -27,19 +28,33 @@ def _count(value: int | None) -> str:
     return "–" if value is None else f"{value:,}"
 
 
+_SHORT = {"forward": "fwd", "reverse": "rev"}
+_TEXT_COLUMNS = {"model", "method", "family", "date"}  # left-aligned; numbers align right
+
+
+def _direction_columns() -> list[tuple[str, str]]:
+    """(header, Entry field): each direction's mean, then the datasets it averages."""
+    columns = []
+    for direction in DIRECTIONS:
+        columns.append((direction, direction))
+        columns += [(f"{d} {_SHORT[direction]}", f"{d}_{direction}") for d in DATASETS]
+    return columns
+
+
+_DIRECTION_COLUMNS = _direction_columns()
+
+
 def _table(board: Board) -> list[str]:
     retention = any(r.entry.retention is not None for r in board.ranked)
-    columns = ["rank", "model", "method", "family", "forward", "reverse"]
+    columns = ["rank", "model", "method", "family", *(name for name, _ in _DIRECTION_COLUMNS)]
     columns += ["math", "aggregate"] if board.math else ["knowledge"]
     columns += ["retention"] * retention + ["training tokens", "date"]
-    right = {"rank", "forward", "reverse", "math", "aggregate", "knowledge", "retention",
-             "training tokens"}
     lines = ["| " + " | ".join(columns) + " |",
-             "|" + "|".join("---:" if c in right else "---" for c in columns) + "|"]
+             "|" + "|".join("---" if c in _TEXT_COLUMNS else "---:" for c in columns) + "|"]
     for r in board.ranked:
         e = r.entry
         cells = [str(r.rank), md_text(e.model_name), md_text(e.method), md_text(e.family),
-                 _score(e.forward), _score(e.reverse)]
+                 *(_score(getattr(e, field)) for _, field in _DIRECTION_COLUMNS)]
         if board.math:
             stderr = f" ± {e.aggregate_stderr:.3f}" if e.aggregate_stderr is not None else ""
             cells += [_score(e.math), f"**{_score(e.aggregate)}**{stderr}"]
@@ -66,10 +81,13 @@ def render_markdown(board_list: Sequence[Board]) -> str:
         *_paragraph(
             "How well fine-tuning puts new facts into a language model: the suite's facts are "
             "fictional, so a model can only know them from fine-tuning. **forward** averages the "
-            "questions asked in the order the facts were written (biographies and "
-            "name/description), **reverse** the same facts asked the other way round (the "
-            "reversal curse), **math** is the GSM-style task, **aggregate** the mean of all five "
-            "tasks (± its standard error), **knowledge** the mean of forward and reverse (the ranking "
+            "questions asked in the order the facts were written over the two datasets, "
+            "biographies (**bio fwd**) and name/description (**namedesc fwd**); **reverse** "
+            "averages the same facts asked the other way round (the reversal curse; **bio rev**, "
+            "**namedesc rev**). Each dataset's own score stands beside the mean, which can hide "
+            "a method that learned only one. **math** is the GSM-style task, **aggregate** the "
+            "mean of all five tasks (± its standard error), **knowledge** the mean of forward and "
+            "reverse (the ranking "
             "where math was not scored), **retention** the share of general questions the base "
             "model answered right that are still right. Scores are ROUGE-1 recall (knowledge "
             "questions) and final-number accuracy (math). **family** is the kind of model "
@@ -79,7 +97,8 @@ def render_markdown(board_list: Sequence[Board]) -> str:
             "Every entry passed `maskft-bench leaderboard validate`: the suite was regenerated "
             "from its options and every task hash matched, every question was scored, and each "
             "number was recomputed from the submitted responses. Entries on different suites, or "
-            "scored with and without math, are different benchmarks, so each has its own table. "
+            "scored with and without math, are different benchmarks, so each has its own table; "
+            "the suite with the most entries comes first. "
             "The sortable, filterable "
             "version with plots is [index.html](index.html) (a static page: open it from a clone, "
             "no server)."),

@@ -3,6 +3,7 @@
 Entries scored on different suites are different benchmarks, and so are entries that left out
 the math task (the CPU pipeline does): each (suite, math scored or not) pair is its own board,
 ranked by aggregate, or by knowledge (the mean of forward and reverse) where math was not scored.
+The board with the most entries comes first (the page opens on it).
 """
 
 from __future__ import annotations
@@ -35,8 +36,12 @@ class Entry:
     method: str
     base_model: str
     family: str  # "autoregressive" or "diffusion" (summary.json's model_family; see schema.json)
-    forward: float
-    reverse: float
+    forward: float  # mean of bio_forward and namedesc_forward
+    reverse: float  # mean of bio_reverse and namedesc_reverse
+    bio_forward: float  # each dataset's own score (summary.json's "datasets" block), so that
+    bio_reverse: float  # a mean never hides where it came from
+    namedesc_forward: float
+    namedesc_reverse: float
     knowledge: float  # mean of the four knowledge tasks: (forward + reverse) / 2
     math: float | None  # None: the math task was not scored
     aggregate: float | None  # all five tasks; None without math
@@ -91,12 +96,15 @@ def _rank(entries: list[Entry]) -> list[Ranked]:
 
 
 def boards(entries: Iterable[Entry]) -> list[Board]:
-    """The boards in display order: the default suite first, with math before without."""
+    """The boards in display order, the page opens on the first: most entries first; among
+    boards with as many, the default suite, then suite labels alphabetically, then with math
+    before without (so the order never depends on the order files were read in)."""
     groups: dict[tuple[str, bool], list[Entry]] = {}
     for entry in entries:
         groups.setdefault((entry.suite, entry.math is not None), []).append(entry)
     out = []
-    for suite, math in sorted(groups, key=lambda k: (k[0] != "default", k[0], not k[1])):
+    for suite, math in sorted(groups, key=lambda k: (-len(groups[k]), k[0] != "default", k[0],
+                                                     not k[1])):
         members = groups[suite, math]
         out.append(Board(key=suite if math else f"{suite}-nomath", suite=suite,
                          suite_command=members[0].suite_command, math=math,

@@ -4,7 +4,8 @@ In order: file-type, file-size, format (gzip, UTF-8 JSON), schema (schema.json),
 file-name (derived from the content), suite (a suite this project ships, regenerated from its
 options), task-hash, complete (no --limit, the four knowledge tasks present, every question
 scored once), samples (the logged questions are the suite's), metrics (recomputed from the
-responses equal the reported ones), duplicate (the same responses as another accepted file).
+responses equal the reported ones; summary.json's per-dataset block too where it has one, older
+summaries have none), duplicate (the same responses as another accepted file).
 """
 
 from __future__ import annotations
@@ -127,8 +128,23 @@ def _compare(where: str, reported: object, recomputed: float | int | None) -> No
                        f"logs {recomputed!r}")
 
 
-def _metrics(document: Mapping, suite: ShippedSuite) -> tuple[dict, dict | None]:
-    """Recompute every reported number; return the headlines and the retention figure."""
+def _same_names(where: str, reported: Mapping, recomputed: Mapping) -> None:
+    if set(reported) != set(recomputed):
+        raise Rejected("metrics", f"summary.json {where} are {sorted(reported)}, expected "
+                       f"{sorted(recomputed)}")
+
+
+def _compare_cells(where: str, reported: Mapping, recomputed: Mapping) -> None:
+    """Two {name: {"value", "stderr"}} blocks hold the same names and numbers."""
+    _same_names(where, reported, recomputed)
+    for name, cell in recomputed.items():
+        for field in ("value", "stderr"):
+            _compare(f"summary.json {where}.{name}.{field}", reported[name][field], cell[field])
+
+
+def _metrics(document: Mapping, suite: ShippedSuite) -> tuple[dict, dict, dict | None]:
+    """Recompute every reported number; return the headlines, the per-dataset scores and the
+    retention figure. A summary older than its "datasets" block is checked without it."""
     summary, results, samples = document["summary"], document["results"], document["samples"]
     rows = {task: recompute.task_row(recompute.score_items(suite.questions[task], log))
             for task, log in samples.items()}
@@ -138,18 +154,16 @@ def _metrics(document: Mapping, suite: ShippedSuite) -> tuple[dict, dict | None]
             _compare(f"summary.json tasks.{task}.{field}", summary["tasks"][task][field], value)
             if field != "n":
                 _compare(f"lm-eval results {task} {field}", reported.get(f"{field},none"), value)
-    headlines = S.headlines(rows, TEST_GROUP)
-    if set(summary["scores"]) != set(headlines):
-        raise Rejected("metrics", f"summary.json scores are {sorted(summary['scores'])}, expected "
-                       f"{sorted(headlines)}")
-    for name, cell in headlines.items():
-        for field in ("value", "stderr"):
-            _compare(f"summary.json scores.{name}.{field}", summary["scores"][name][field],
-                     cell[field])
+    headlines, datasets = S.headlines(rows, TEST_GROUP), S.per_dataset(rows, TEST_GROUP)
+    _compare_cells("scores", summary["scores"], headlines)
+    if "datasets" in summary:
+        _same_names("datasets", summary["datasets"], datasets)
+        for dataset, cells in datasets.items():
+            _compare_cells(f"datasets.{dataset}", summary["datasets"][dataset], cells)
     if TEST_GROUP in results["results"] and "aggregate" in headlines:
         _compare(f"lm-eval results {TEST_GROUP} accuracy",
                  results["results"][TEST_GROUP].get("accuracy,none"), headlines["aggregate"]["value"])
-    return headlines, _retention(document, suite)
+    return headlines, datasets, _retention(document, suite)
 
 
 def _retention(document: Mapping, suite: ShippedSuite) -> dict | None:
@@ -184,7 +198,7 @@ def _check_document(document: dict, file_name: str) -> tuple[Entry, str]:
     _complete(summary, document["results"], samples, suite)
     for task, log in sorted(samples.items()):
         _same_questions(task, log, suite.questions[task])
-    headlines, retention = _metrics(document, suite)
+    headlines, datasets, retention = _metrics(document, suite)
     forward, reverse = headlines["forward"]["value"], headlines["reverse"]["value"]
     aggregate = headlines.get("aggregate", {})
     entry = Entry(
@@ -192,6 +206,10 @@ def _check_document(document: dict, file_name: str) -> tuple[Entry, str]:
         model_name=meta["model_name"], method=meta["method"], base_model=meta["base_model"],
         family=S.model_family(summary),
         forward=forward, reverse=reverse, knowledge=(forward + reverse) / 2,
+        bio_forward=datasets["bio"]["forward"]["value"],
+        bio_reverse=datasets["bio"]["reverse"]["value"],
+        namedesc_forward=datasets["namedesc"]["forward"]["value"],
+        namedesc_reverse=datasets["namedesc"]["reverse"]["value"],
         math=headlines.get("math", {}).get("value"), aggregate=aggregate.get("value"),
         aggregate_stderr=aggregate.get("stderr"),
         retention=retention["value"] if retention else None,

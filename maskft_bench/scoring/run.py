@@ -27,7 +27,6 @@ from .errors import ScoreError
 from .model_check import check_model
 
 DEFAULT_TASKS = {"test": ("maskft", S.RETENTION_TASK), "val": ("maskftval",)}
-SPLIT_PREFIX = {"test": "maskft", "val": "maskftval"}
 
 
 @dataclass(frozen=True)
@@ -178,7 +177,7 @@ def _evaluate(options: ScoreOptions, model_name: str, backend, manager, tasks, l
 
 def score(options: ScoreOptions) -> dict:
     """Score a model on the suite, write the output directory, return the summary."""
-    if options.split not in SPLIT_PREFIX:
+    if options.split not in S.SPLIT_PREFIX:
         raise ScoreError(f"--split must be test or val, got {options.split!r}")
     _check_out(options.out, options.overwrite)
     suite, manifest = _suite(options)
@@ -214,7 +213,8 @@ def score(options: ScoreOptions) -> dict:
             "limit": options.limit,
             "chat_template": options.chat_template,
             "libraries": _library_versions(),
-            "scores": S.headlines(rows, SPLIT_PREFIX[options.split]),
+            "scores": S.headlines(rows, S.SPLIT_PREFIX[options.split]),
+            "datasets": S.per_dataset(rows, S.SPLIT_PREFIX[options.split]),
             "tasks": rows,
             "retention": None,
             "wall_seconds": round(time.perf_counter() - start, 1),
@@ -234,12 +234,19 @@ def score(options: ScoreOptions) -> dict:
     return summary
 
 
+def _score_line(name: str, cell: dict) -> str:
+    stderr = f"{cell['stderr']:.3f}" if cell["stderr"] is not None else "n/a"
+    return f"| {name} | {cell['value']:.3f} | {stderr} |"
+
+
 def format_summary(summary: dict) -> str:
-    """A short table of the headline numbers, printed after lm-eval's own table."""
+    """A short table of the headline numbers, then each dataset's forward and reverse (what
+    the forward and reverse means average), printed after lm-eval's own table."""
     lines = ["| score | value | stderr |", "|---|---:|---:|"]
-    for name, cell in summary["scores"].items():
-        stderr = f"{cell['stderr']:.3f}" if cell["stderr"] is not None else "n/a"
-        lines.append(f"| {name} | {cell['value']:.3f} | {stderr} |")
+    lines += [_score_line(name, cell) for name, cell in summary["scores"].items()]
+    lines += [_score_line(f"{dataset} {direction}", cell)
+              for dataset, cells in S.dataset_scores(summary).items()
+              for direction, cell in cells.items()]
     if summary["retention"]:
         r = summary["retention"]
         lines.append(f"| retention | {r['value']:.3f} | ({r['kept']}/{r['base_correct']} kept) |")

@@ -3,6 +3,11 @@
 forward / reverse average the suite's two datasets (biographies, name/description), math is
 the GSM task and aggregate is the macro average of all five, the same as lm-eval's group
 value. Standard errors of a mean of k independent task means are sqrt(sum se^2) / k.
+
+A mean over datasets can hide where it came from (0.9 on one and 0.02 on the other reads
+0.46), so summary.json also holds each dataset's forward and reverse score, under "datasets":
+{"bio": {"forward": {"value", "stderr"}, "reverse": {...}}, "namedesc": {...}}. Each is one
+task's accuracy and its stderr, the very cells the headlines average.
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ from pathlib import Path
 
 from .errors import ScoreError
 
+DATASETS = ("bio", "namedesc")
+DIRECTIONS = ("forward", "reverse")
 HEADLINES = {
-    "forward": ("bio_forward", "namedesc_forward"),
-    "reverse": ("bio_reverse", "namedesc_reverse"),
+    "forward": tuple(f"{d}_forward" for d in DATASETS),
+    "reverse": tuple(f"{d}_reverse" for d in DATASETS),
     "math": ("gsm",),
-    "aggregate": ("bio_forward", "bio_reverse", "namedesc_forward", "namedesc_reverse", "gsm"),
+    "aggregate": (*(f"{d}_{x}" for d in DATASETS for x in DIRECTIONS), "gsm"),
 }
+# The task names' prefix on each split (the lm-eval group of the split's tasks).
+SPLIT_PREFIX = {"test": "maskft", "val": "maskftval"}
 RETENTION_TASK = "maskft_retention"
 # summary.json's model_family: what kind of model was scored (scoring/backends.py sets it).
 MODEL_FAMILIES = ("autoregressive", "diffusion")
@@ -56,6 +65,11 @@ def task_rows(results: Mapping) -> dict[str, dict[str, float | int | None]]:
     return rows
 
 
+def _cell(row: Mapping) -> dict[str, float | None]:
+    """One task's score as a headline-shaped cell."""
+    return {"value": row["accuracy"], "stderr": row["accuracy_stderr"]}
+
+
 def headlines(rows: Mapping[str, Mapping], prefix: str) -> dict[str, dict[str, float | None]]:
     """Averages over the tasks each headline needs; a headline is left out if one is missing."""
     out = {}
@@ -63,12 +77,36 @@ def headlines(rows: Mapping[str, Mapping], prefix: str) -> dict[str, dict[str, f
         tasks = [f"{prefix}_{p}" for p in parts]
         if not all(t in rows for t in tasks):
             continue
-        values = [rows[t]["accuracy"] for t in tasks]
-        errors = [rows[t]["accuracy_stderr"] for t in tasks]
+        cells = [_cell(rows[t]) for t in tasks]
+        values = [c["value"] for c in cells]
+        errors = [c["stderr"] for c in cells]
         stderr = (math.sqrt(sum(e * e for e in errors)) / len(errors)
                   if all(e is not None for e in errors) else None)
         out[name] = {"value": sum(values) / len(values), "stderr": stderr}
     return out
+
+
+def per_dataset(rows: Mapping[str, Mapping],
+                prefix: str) -> dict[str, dict[str, dict[str, float | None]]]:
+    """summary.json's "datasets" block: each dataset's forward and reverse cell, from the same
+    task rows as the headlines; a direction whose task was not scored is left out, and so is a
+    dataset with neither."""
+    out = {}
+    for dataset in DATASETS:
+        cells = {direction: _cell(rows[f"{prefix}_{dataset}_{direction}"])
+                 for direction in DIRECTIONS if f"{prefix}_{dataset}_{direction}" in rows}
+        if cells:
+            out[dataset] = cells
+    return out
+
+
+def dataset_scores(summary: Mapping) -> dict[str, dict[str, dict[str, float | None]]]:
+    """The per-dataset scores of a summary.json: its "datasets" block, or, in a summary written
+    before the block existed, the same block derived from its per-task rows. Readers use this,
+    never summary["datasets"] directly."""
+    if "datasets" in summary:
+        return summary["datasets"]
+    return per_dataset(summary["tasks"], SPLIT_PREFIX[summary["split"]])
 
 
 def per_item(samples: Iterable[Mapping]) -> dict[str, float]:

@@ -39,8 +39,20 @@
     return wrap;
   }
 
-  const number = { sorter: "number", hozAlign: "right", headerHozAlign: "right", minWidth: 76 };
+  const number = { sorter: "number", hozAlign: "right", headerHozAlign: "right", minWidth: 72 };
   const words = { formatter: asText(String), cssClass: "wrap" };
+  const scoreColumn = (title, field, minWidth, extra) =>
+    ({ title, field, ...number, formatter: asText(score), minWidth, ...extra });
+  // forward and reverse are means over the two datasets; each group shows the mean, then the
+  // datasets' own scores, so a mean never hides a method that learned only one of them.
+  const directionGroup = (title, field) => ({
+    title,
+    columns: [
+      scoreColumn("Mean", field, 64, { cssClass: "score-mean" }),
+      scoreColumn("Bio", `bio_${field}`, 52),
+      scoreColumn("Name/\u200bdesc", `namedesc_${field}`, 60),
+    ],
+  });
   const table = new Tabulator("#table", {
     data: data.entries,
     index: "id",
@@ -50,24 +62,25 @@
     columnDefaults: { headerWordWrap: true, vertAlign: "middle" },
     initialSort: [{ column: "rank", dir: "asc" }],
     columns: [
-      { title: "#", field: "rank", ...number, formatter: asText(String), minWidth: 48 },
-      { title: "Model", field: "model_name", ...words, minWidth: 110, widthGrow: 2 },
-      { title: "Method", field: "method", formatter: methodCell, minWidth: 108 },
-      { title: "Base model", field: "base_model", ...words, minWidth: 110, widthGrow: 2 },
-      { title: "Family", field: "family", formatter: asText(String), minWidth: 120 },
-      { title: "Forward", field: "forward", ...number, formatter: asText(score), minWidth: 88 },
-      { title: "Reverse", field: "reverse", ...number, formatter: asText(score), minWidth: 88 },
-      { title: "Math", field: "math", ...number, formatter: asText(score), minWidth: 66 },
-      { title: "Aggregate", field: "aggregate", ...number, formatter: aggregateCell, minWidth: 116,
+      { title: "#", field: "rank", ...number, formatter: asText(String), minWidth: 38 },
+      { title: "Model", field: "model_name", ...words, minWidth: 84, widthGrow: 2 },
+      { title: "Method", field: "method", formatter: methodCell, minWidth: 104 },
+      { title: "Base model", field: "base_model", ...words, minWidth: 84, widthGrow: 2 },
+      { title: "Family", field: "family", formatter: asText(String), minWidth: 110 },
+      directionGroup("Forward", "forward"),
+      directionGroup("Reverse", "reverse"),
+      scoreColumn("Math", "math", 56),
+      { title: "Aggregate", field: "aggregate", ...number, formatter: aggregateCell, minWidth: 102,
         cssClass: "score-aggregate" },
-      { title: "Knowledge", field: "knowledge", ...number, formatter: asText(score), minWidth: 106,
-        cssClass: "score-aggregate", visible: false },
-      { title: "Retention", field: "retention", ...number, formatter: asText(score), minWidth: 88 },
-      { title: "Training tokens", field: "training_tokens", ...number, formatter: asText(count), minWidth: 82 },
-      { title: "Training FLOPs", field: "training_flops", ...number, formatter: asText(flops), minWidth: 82 },
-      { title: "Para\u00adphrases", field: "paraphrases", ...number, formatter: asText(count), minWidth: 72 },
-      { title: "Date", field: "date", formatter: asText(String), minWidth: 96 },
-      { title: "Notes", field: "notes", formatter: notesCell, headerSort: false, minWidth: 90, widthGrow: 1.5 },
+      scoreColumn("Knowledge", "knowledge", 100, { cssClass: "score-aggregate", visible: false }),
+      scoreColumn("Retention", "retention", 88),
+      { title: "Training", columns: [
+        { title: "Tokens", field: "training_tokens", ...number, formatter: asText(count) },
+        { title: "FLOPs", field: "training_flops", ...number, formatter: asText(flops), minWidth: 76 },
+        { title: "Para\u00adphrases", field: "paraphrases", ...number, formatter: asText(count), minWidth: 68 },
+      ] },
+      { title: "Date", field: "date", formatter: asText(String), minWidth: 88 },
+      { title: "Notes", field: "notes", formatter: notesCell, headerSort: false, minWidth: 52, widthGrow: 1.5 },
     ],
   });
 
@@ -120,7 +133,7 @@
       animation: false,
       maintainAspectRatio: false,
       scales: { x: axis("forward", { min: 0, max: 1 }), y: axis("reverse", { min: 0, max: 1 }) },
-      plugins: { tooltip: tooltip((e) => `${e.model_name} (${e.method}): forward ${score(e.forward)}, reverse ${score(e.reverse)}`) },
+      plugins: { tooltip: tooltip((e) => `${e.model_name} (${e.method}): forward ${score(e.forward)} (bio ${score(e.bio_forward)}, name/desc ${score(e.namedesc_forward)}), reverse ${score(e.reverse)} (bio ${score(e.bio_reverse)}, name/desc ${score(e.namedesc_reverse)})`) },
     },
   });
   const compute = new Chart(byId("plot-compute"), {
@@ -188,6 +201,7 @@
     updatePlots(entries, board);
   }
 
+  // The boards come most entries first (table.boards), so the page opens on the largest.
   boardSelect.replaceChildren(...data.boards.map((b) => new Option(b.title, b.key)));
   byId("empty").hidden = data.entries.length > 0;
   for (const select of [boardSelect, baseSelect, methodSelect, familySelect]) {
