@@ -16,8 +16,8 @@ from pathlib import Path
 
 from .. import methods, significance
 from ..methods import BASE
-from ..scoring.run import SPLIT_PREFIX
 from ..scoring.summary import HEADLINES as SCORE_HEADLINES
+from ..scoring.summary import SPLIT_PREFIX
 from ..training.engine import META_FILE
 from .layout import Layout
 from .recipe import AT_COMPUTE, Recipe, method_of
@@ -38,11 +38,11 @@ class Entry:
     tokens: int
     flops: float
     steps: int
-    compute: dict = field(default_factory=dict)  # the scored checkpoint's maskft-train.json
     train_seconds: float | None
     score_seconds: float | None
     checkpoint: str | None
     curve: list[dict] = field(default_factory=list)  # {"tokens", "step", "forward", "reverse"}
+    compute: dict = field(default_factory=dict)  # the scored checkpoint's maskft-train.json
 
 
 def _jsonl(path: Path) -> list[dict]:
