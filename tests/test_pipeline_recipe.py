@@ -34,10 +34,11 @@ def test_shipped_recipes_resolve_for_every_method(name):
         assert config.method == method and config.data == "suite"
 
 
-def test_cpu_default_trains_the_three_knowledge_methods():
+def test_cpu_default_compares_masked_with_standard_at_equal_epochs_and_compute():
     recipe, _ = load("cpu-default")
-    assert recipe.methods == ("standard", "paraphrase", "masked")
-    assert recipe.model == "default"
+    assert recipe.methods == ("standard", "masked")
+    assert recipe.runs()[2:] == ("standard@compute", "paraphrase@compute")
+    assert recipe.compute["match"] == "masked" and recipe.model == "default"
 
 
 def test_train_settings_from_a_file_follow_per_method(tmp_path):
