@@ -64,7 +64,7 @@ def test_failure_midway_leaves_nothing(monkeypatch, tmp_path):
     def broken(*_args):
         raise OSError("disk full")
 
-    monkeypatch.setattr(emit, "_task_yaml", broken)
+    monkeypatch.setattr(emit, "_task", broken)
     with pytest.raises(SuiteError, match="cannot write there .disk full"):
         generate_suite(tmp_path / "a" / "b", SuiteOptions(bio_people=3, namedesc=1,
                                                           math_train=2, math_val=1,
