@@ -1,19 +1,29 @@
-"""Directories that appear whole or not at all.
+"""Files and directories that appear whole or not at all, and JSON files read with one-line errors.
 
 Every command that writes a directory (a suite, a converted model, a score, an installed
-task folder) builds it in a hidden sibling and renames it into place, so an error or a
-kill never leaves something that looks complete but is not.
+task folder) builds it in a hidden sibling and renames it into place, and every single file
+(run markers, the report, its figures, leaderboard pages, submissions) is written to a hidden
+temporary file and renamed over its target, so an error or a kill never leaves something that
+looks complete but is not. (Files inside a staged directory need no helper of their own.)
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
+
+_REQUIRED: Any = object()
+
+
+class ReadError(ValueError):
+    """A JSON file that is missing, unreadable or not JSON; the message is one line."""
 
 
 @contextmanager
@@ -49,3 +59,45 @@ def sha256_file(path: Path) -> str:
     """Hex SHA-256 of a file, read in blocks (model weights are hundreds of MB)."""
     with path.open("rb") as f:
         return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    """Write through a hidden temporary file in the same directory, then rename into place.
+
+    The file gets mode 0644 (mkstemp makes 0600): these are files to commit, serve and share.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path, text: str) -> None:
+    """`write_bytes` of UTF-8 text."""
+    write_bytes(path, text.encode())
+
+
+def write_json(path: Path, data: object, sort_keys: bool = False) -> None:
+    """Indented JSON and a final newline, written atomically."""
+    write_text(path, json.dumps(data, indent=2, sort_keys=sort_keys) + "\n")
+
+
+def read_json(path: Path, default: Any = _REQUIRED) -> Any:
+    """The parsed file. A missing or broken file raises ReadError naming the file in one line,
+    or returns `default` when one is given (a "done" check treats both as not done)."""
+    try:
+        return json.loads(Path(path).read_text())
+    except OSError as err:
+        if default is not _REQUIRED:
+            return default
+        raise ReadError(f"{path}: cannot read ({err.strerror})") from err
+    except ValueError as err:  # JSONDecodeError and UnicodeDecodeError
+        if default is not _REQUIRED:
+            return default
+        raise ReadError(f"{path}: not JSON ({err})") from err

@@ -364,6 +364,7 @@ def _run(args: argparse.Namespace) -> int | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _build_parser()
     args = parser.parse_args(argv)
+    from .atomic import ReadError
     from .leaderboard.errors import LeaderboardError
     from .models import ModelError
     from .pipeline.recipe import RecipeError
@@ -377,7 +378,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status = _run(args)
     except (SuiteError, RegistryError, ModelError, ScoreError, ConfigError, DataError,
-            TrainError, RecipeError, LeaderboardError) as err:
+            TrainError, RecipeError, LeaderboardError, ReadError) as err:
         print(f"maskft-bench {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -107,6 +107,17 @@ def test_claim_refuses_another_recipe_and_unrelated_files(tmp_path):
     assert (unrelated / "notes.txt").read_text() == "mine"
 
 
+def test_a_broken_run_marker_is_one_line_from_the_cli(tmp_path, capsys):
+    recipe, path = _recipe(tmp_path)
+    layout = Layout(tmp_path / "out")
+    claim(layout, recipe, path, overwrite=False)
+    layout.marker.write_text("{cut short")
+    assert main(["run", str(path), "--out", str(layout.out)]) == 2
+    assert capsys.readouterr().err == (f"maskft-bench run: error: {layout.marker}: not JSON "
+                                       "(Expecting property name enclosed in double quotes: "
+                                       "line 1 column 2 (char 1))\n")
+
+
 def test_plan_orders_stages_per_seed(tmp_path):
     recipe, path = _recipe(tmp_path, seeds=[0, 1])
     labels = [s.label for s in plan(recipe, path, Layout(tmp_path / "out"))]

@@ -6,9 +6,9 @@ import json
 import math
 import random
 import time
-from pathlib import Path
 
 import pytest
+from report_support import fake_run, write_score
 
 from maskft_bench.significance import (
     PairedQuestion,
@@ -139,27 +139,6 @@ def test_three_seeds_of_hundreds_of_subjects_take_well_under_a_second():
 
 # --- score directories, as `maskft-bench score` writes them ------------------------------------
 
-def write_score(directory: Path, answers: dict[str, list[tuple[str, str, bool]]]) -> Path:
-    """task -> [(question id, subject, answered right)] as summary.json plus sample logs.
-
-    The logged `accuracy` is always 0: readers must recompute it from the response.
-    """
-    files = {}
-    for task, questions in answers.items():
-        rel = f"lm_eval/model/samples_{task}_2026.jsonl"
-        path = directory / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("".join(json.dumps({
-            "doc_id": k, "accuracy": 0.0,
-            "doc": {"id": qid, "subject": subject, "scoring": "knowledge",
-                    "answers": [f"Answer {qid}"]},
-            "filtered_resps": [f"It is Answer {qid}." if right else "I do not know."]}) + "\n"
-            for k, (qid, subject, right) in enumerate(questions)))
-        files[task] = rel
-    (directory / "summary.json").write_text(json.dumps({"files": {"samples": files}}))
-    return directory
-
-
 def test_question_scores_recompute_the_metric(tmp_path):
     write_score(tmp_path, {"maskft_bio_reverse": [("q0", "bio-000", True), ("q1", "bio-001",
                                                                             False)]})
@@ -177,52 +156,40 @@ def test_question_scores_name_what_is_missing(tmp_path):
         question_scores(tmp_path)
 
 
-QUESTIONS = 3  # per subject and task
-
-
-def run_answers(seed: int, right: dict[str, float]) -> dict[str, list[tuple[str, str, bool]]]:
-    """The four knowledge tasks of one seed; `right[task]`: share of subjects answered right."""
-    subjects = {"bio": [f"bio-{seed}{i:02d}" for i in range(20)],
-                "namedesc": [f"nd-n2d-{seed}{i:03d}" for i in range(8)]}
-    return {f"maskft_{task}": [(f"{s}-{task}-{k}", s, i < right[task] * len(subjects[dataset]))
-                               for i, s in enumerate(subjects[dataset]) for k in range(QUESTIONS)]
-            for task in right for dataset in [task.split("_")[0]]}
-
-
 def test_report_comparisons_judge_by_the_bootstrap(tmp_path):
-    from maskft_bench.pipeline.layout import Layout
-    from maskft_bench.pipeline.recipe import parse
-    from maskft_bench.pipeline.report import Entry, comparisons
+    from maskft_bench.pipeline.results import collect
+    from maskft_bench.pipeline.verdicts import comparisons
 
-    recipe = parse({"name": "mini", "seeds": [0, 1], "methods": ["standard", "masked"]},
-                   Path("r.yaml"))
-    layout = Layout(tmp_path)
-    models = {  # forward: both learnt everything; reverse: masked far ahead
-        "base": dict.fromkeys(("bio_forward", "bio_reverse", "namedesc_forward",
-                               "namedesc_reverse"), 0.0),
-        "standard": {"bio_forward": 1.0, "bio_reverse": 0.1, "namedesc_forward": 1.0,
-                     "namedesc_reverse": 0.0},
-        "masked": {"bio_forward": 1.0, "bio_reverse": 0.8, "namedesc_forward": 1.0,
-                   "namedesc_reverse": 0.5},
-    }
-    entries = []
-    for seed in (0, 1):
-        for name, right in models.items():
-            write_score(layout.score(seed, name), run_answers(seed, right))
-            entries.append(Entry(name=name, seed=seed, scores={}, retention=None, tokens=0,
-                                 flops=0.0, steps=0, train_seconds=None, score_seconds=None,
-                                 checkpoint=None))
-    lines = comparisons(entries, recipe, layout)
-    text = "\n".join(lines)
-    assert "seeds)." not in text and "higher in" not in text  # no seed counting left
-    assert lines[:3] == ["", "**At equal epochs.**", ""]
-    assert lines[3].startswith("- standard beats base on forward: +1.000 [+1.000, +1.000] "
-                               "(standard − base), 95% paired bootstrap over 56 subjects, 2 seeds")
-    # reverse headline: mean over datasets (0.7 + 0.5) / 2 = 0.6, the same in both seeds.
-    assert ("- masked beats standard on reverse: +0.600 [" in text
-            and "  - masked beats standard on bio reverse: +0.700 [" in text
-            and "over 40 subjects, 2 seeds." in text)
-    assert ("- no difference detected at this size between masked and standard on forward: "
-            "+0.000 [+0.000, +0.000]") in text
-    assert "  - per seed, masked − standard on reverse: seed 0 +0.600 [" in text
+    recipe, layout = fake_run(tmp_path)  # forward: all learnt everything; reverse: masked ahead
+    epochs, compute = comparisons(collect(recipe, layout), recipe, layout)
+    assert epochs.title == "At equal epochs"
+    assert [(v.name, v.reference, v.key) for v in epochs.verdicts] == [
+        ("standard", "base", "forward"), ("standard", "base", "reverse"),
+        ("masked", "standard", "forward"), ("masked", "standard", "reverse")]
+    assert [(v.name, v.reference) for v in compute.verdicts] == [
+        ("masked", "standard@compute")] * 2 + [("standard@compute", "base")] * 2
+    first = dict(epochs.verdicts[0].results)["forward"]
+    assert (first.pooled.low, first.pooled.high, first.subjects) == (1.0, 1.0, 56)
+    # reverse: the mean over datasets, (0.7 + 0.5) / 2 = 0.6, the same in both seeds.
+    reverse = epochs.verdicts[3]
+    assert [label for label, _ in reverse.results] == ["reverse", "bio reverse", "namedesc reverse"]
+    results = dict(reverse.results)
+    assert results["reverse"].pooled.difference == pytest.approx(0.6)
+    assert results["reverse"].pooled.low > 0 and set(results["reverse"].per_seed) == {0, 1}
+    assert results["bio reverse"].pooled.difference == pytest.approx(0.7)
+    forward = dict(epochs.verdicts[2].results)["forward"].pooled
+    assert (forward.difference, forward.low, forward.high) == (0.0, 0.0, 0.0)
 
+
+def test_an_unreadable_log_is_a_verdict_not_a_crash(tmp_path):
+    from maskft_bench.pipeline.results import collect
+    from maskft_bench.pipeline.verdicts import comparisons
+
+    recipe, layout = fake_run(tmp_path, seeds=(0,))
+    log = next((layout.score(0, "masked") / "lm_eval" / "model").glob("*bio_reverse*"))
+    log.write_text(json.dumps({"doc": {"id": "q0"}, "filtered_resps": ["x"]}) + "\n")
+    epochs, _ = comparisons(collect(recipe, layout), recipe, layout)
+    broken = [v for v in epochs.verdicts if v.name == "masked"]
+    assert [v.key for v in broken] == ["forward", "reverse"]
+    assert all(not v.results and "not a sample of this suite" in v.error for v in broken)
+    assert epochs.verdicts[0].error is None  # standard against base still compared

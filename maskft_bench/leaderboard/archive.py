@@ -10,9 +10,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
-import os
 import stat
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -68,17 +66,3 @@ def encode(document: dict) -> bytes:
                                f"{len(data)} decompressed; the caps are {MAX_COMPRESSED_BYTES} and "
                                f"{MAX_JSON_BYTES}")
     return compressed
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a hidden temporary file in the same directory, then rename into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, 0o644)  # mkstemp makes 0600; these are files to commit and serve
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

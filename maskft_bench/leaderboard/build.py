@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from .archive import write_atomic
+from ..atomic import write_text
 from .errors import LeaderboardError
 from .render_html import render_html
 from .render_markdown import render_markdown
@@ -50,6 +50,6 @@ def build_leaderboard(submissions_dir: Path, out_dir: Path) -> list[Path]:
     written = []
     for name, text in (("README.md", render_markdown(board_list)),
                        ("index.html", render_html(board_list))):
-        write_atomic(out_dir / name, text.encode())
+        write_text(out_dir / name, text)
         written.append(out_dir / name)
     return written

@@ -15,9 +15,10 @@ from pathlib import Path
 
 import jsonlines
 
+from ..atomic import write_bytes
 from ..suite.emit import RETENTION_TASK
 from ..tasks_registry import tasks_dir
-from .archive import SUFFIX, encode, write_atomic
+from .archive import SUFFIX, encode
 from .errors import LeaderboardError
 from .limits import SCHEMA_VERSION
 from .recompute import responses_sha256
@@ -144,5 +145,5 @@ def create_submission(results_dir: Path, out_dir: Path, meta: SubmissionMeta, *,
             raise LeaderboardError(f"already submitted: {Path(out_dir) / existing[key]} holds the "
                                    "same responses")
     path = Path(out_dir) / name
-    write_atomic(path, encode(document))
+    write_bytes(path, encode(document))
     return path

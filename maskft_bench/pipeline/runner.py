@@ -6,7 +6,6 @@ the same recipe into it resumes, another recipe is refused unless --overwrite.
 
 from __future__ import annotations
 
-import json
 import platform
 import shutil
 import statistics
@@ -14,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from ..atomic import read_json, write_json
 from .layout import Layout
 from .recipe import Recipe, RecipeError
 from .stages import Stage, plan
@@ -31,7 +31,7 @@ def claim(layout: Layout, recipe: Recipe, recipe_path: Path, overwrite: bool) ->
         raise RecipeError(f"--out {out}: exists and is not a directory")
     previous = None
     if layout.marker.is_file():
-        previous = json.loads(layout.marker.read_text()).get("fingerprint")
+        previous = read_json(layout.marker).get("fingerprint")
     elif out.is_dir() and any(out.iterdir()) and not overwrite:
         raise RecipeError(f"--out {out}: not empty and not a pipeline run; choose another "
                           "directory or pass --overwrite")
@@ -41,11 +41,8 @@ def claim(layout: Layout, recipe: Recipe, recipe_path: Path, overwrite: bool) ->
     if overwrite and out.is_dir():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
-    tmp = layout.marker.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"recipe": recipe.name, "recipe_file": str(recipe_path),
-                               "fingerprint": recipe.fingerprint(),
-                               "machine": platform.platform()}, indent=2) + "\n")
-    tmp.replace(layout.marker)
+    write_json(layout.marker, {"recipe": recipe.name, "recipe_file": str(recipe_path),
+                               "fingerprint": recipe.fingerprint(), "machine": platform.platform()})
 
 
 class Progress:

@@ -8,7 +8,6 @@ stage from its last checkpoint.
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -16,7 +15,7 @@ from functools import partial
 from pathlib import Path
 
 from .. import methods
-from ..atomic import sha256_file
+from ..atomic import read_json, sha256_file, write_json
 from ..methods import BASE
 from ..suite import SUITE_VERSION
 from ..suite.generate import SuiteOptions
@@ -33,15 +32,8 @@ class Stage:
     run: Callable[[], None]
 
 
-def _read_json(path: Path) -> dict | None:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
-
-
 def _suite_done(recipe: Recipe, layout: Layout, seed: int) -> bool:
-    manifest = _read_json(layout.suite(seed) / "manifest.json")
+    manifest = read_json(layout.suite(seed) / "manifest.json", default=None)
     want = {**asdict(recipe.suite_options(seed)), "gsm8k": None}
     return bool(manifest) and manifest.get("suite_version") == SUITE_VERSION \
         and manifest.get("options") == want
@@ -96,7 +88,7 @@ def base_model_name(model: str) -> str:
 
 
 def _submitted_index(layout: Layout) -> dict:
-    return _read_json(layout.submitted) or {}
+    return read_json(layout.submitted, default={})
 
 
 def _submitted(layout: Layout, seed: int, name: str) -> bool:
@@ -114,8 +106,8 @@ def _submit(recipe: Recipe, recipe_path: Path, layout: Layout, seed: int, name: 
     key = f"{seed}/{name}"
     if key in index:  # made from an earlier score of this model: replaced, not duplicated
         (layout.submissions / index[key]["file"]).unlink(missing_ok=True)
-    train_meta = (_read_json(scored_checkpoint(recipe, layout, seed, name) / META_FILE)
-                  if name != BASE else None) or {}
+    train_meta = read_json(scored_checkpoint(recipe, layout, seed, name) / META_FILE,
+                           default={}) if name != BASE else {}
     meta = SubmissionMeta(
         method=method_of(name), base_model=base_model_name(recipe.model),
         training_tokens=train_meta.get("tokens_seen", 0 if name == BASE else None),
@@ -129,9 +121,7 @@ def _submit(recipe: Recipe, recipe_path: Path, layout: Layout, seed: int, name: 
     path = create_submission(layout.score(seed, name), layout.submissions, meta)
     index[key] = {"file": path.name,
                   "score_sha256": sha256_file(layout.score(seed, name) / "summary.json")}
-    tmp = layout.submitted.with_suffix(".tmp")
-    tmp.write_text(json.dumps(index, indent=2, sort_keys=True) + "\n")
-    tmp.replace(layout.submitted)
+    write_json(layout.submitted, index, sort_keys=True)
 
 
 def _training_note(meta: dict) -> str:

@@ -19,8 +19,9 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from .. import __version__
-from ..atomic import staged_directory
+from ..atomic import read_json, staged_directory
 from ..dllm.model import DiffusionModelError
+from ..markdown import table
 from . import summary as S
 from .backends import resolve
 from .errors import ScoreError
@@ -132,7 +133,7 @@ def _dtype(results: dict, model_args: dict, local_dir: str | None) -> str | None
     if model_args.get("dtype") != "auto":
         return str(model_args.get("dtype"))
     if local_dir:
-        config = json.loads((Path(local_dir) / "config.json").read_text())
+        config = read_json(Path(local_dir) / "config.json")
         return config.get("dtype") or config.get("torch_dtype")
     return None
 
@@ -234,24 +235,23 @@ def score(options: ScoreOptions) -> dict:
     return summary
 
 
-def _score_line(name: str, cell: dict) -> str:
+def _score_cells(name: str, cell: dict) -> list[str]:
     stderr = f"{cell['stderr']:.3f}" if cell["stderr"] is not None else "n/a"
-    return f"| {name} | {cell['value']:.3f} | {stderr} |"
+    return [name, f"{cell['value']:.3f}", stderr]
 
 
 def format_summary(summary: dict) -> str:
     """A short table of the headline numbers, then each dataset's forward and reverse (what
     the forward and reverse means average), printed after lm-eval's own table."""
-    lines = ["| score | value | stderr |", "|---|---:|---:|"]
-    lines += [_score_line(name, cell) for name, cell in summary["scores"].items()]
-    lines += [_score_line(f"{dataset} {direction}", cell)
-              for dataset, cells in S.dataset_scores(summary).items()
-              for direction, cell in cells.items()]
+    rows = [_score_cells(name, cell) for name, cell in summary["scores"].items()]
+    rows += [_score_cells(f"{dataset} {direction}", cell)
+             for dataset, cells in S.dataset_scores(summary).items()
+             for direction, cell in cells.items()]
     if summary["retention"]:
         r = summary["retention"]
-        lines.append(f"| retention | {r['value']:.3f} | ({r['kept']}/{r['base_correct']} kept) |")
+        rows.append(["retention", f"{r['value']:.3f}", f"({r['kept']}/{r['base_correct']} kept)"])
     limit = f", limit {summary['limit']} per task" if summary["limit"] else ""
-    lines.append(f"\n{summary['model']['name_or_path']} | {summary['backend']} on "
-                 f"{summary['device']}{limit} | {summary['wall_seconds']} s | "
-                 f"{summary['tokens_generated']} tokens generated")
-    return "\n".join(lines)
+    return (table(["score", "value", "stderr"], rows, ["left", "right", "right"])
+            + f"\n\n{summary['model']['name_or_path']} | {summary['backend']} on "
+            f"{summary['device']}{limit} | {summary['wall_seconds']} s | "
+            f"{summary['tokens_generated']} tokens generated")
