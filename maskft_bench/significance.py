@@ -219,5 +219,5 @@ def sentence(a: str, b: str, on: str, result: Bootstrap) -> str:
         head, shown, order = (f"no difference detected at this size between {a} and {b} on {on}",
                               pooled, f"{a} − {b}")
     seeds = len(result.per_seed)
-    return (f"{head}: {shown} ({order}), {result.level:.0%} paired bootstrap over "
-            f"{result.subjects} subjects, {seeds} seed{'s' if seeds != 1 else ''}")
+    return (f"{head}: {shown} ({order}; half-width {shown.half_width:.3f}), {result.level:.0%} "
+            f"paired bootstrap over {result.subjects} subjects, {seeds} seed{'s' if seeds != 1 else ''}")

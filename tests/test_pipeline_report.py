@@ -61,7 +61,8 @@ def test_verdicts_are_worded_from_the_bootstrap(written):
     lines = said.splitlines()
     assert lines[:3] == ["", "**At equal epochs.**", ""]
     assert lines[3].startswith("- standard beats base on forward: +1.000 [+1.000, +1.000] "
-                               "(standard − base), 95% paired bootstrap over 56 subjects, 2 seeds.")
+                               "(standard − base; half-width 0.000), 95% paired bootstrap over 56 "
+                               "subjects, 2 seeds.")
     assert lines[4].startswith("  - standard beats base on bio forward: ")
     assert ("- masked beats standard on reverse: +0.600 [" in said
             and "  - masked beats standard on bio reverse: +0.700 [" in said

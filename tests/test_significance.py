@@ -59,7 +59,8 @@ def test_tie_is_no_difference_detected_and_still_prints_the_interval():
     assert result.pooled.low < 0 < result.pooled.high
     assert sentence("masked", "standard", "forward", result) == (
         f"no difference detected at this size between masked and standard on forward: "
-        f"{result.pooled} (masked − standard), 95% paired bootstrap over 40 subjects, 1 seed")
+        f"{result.pooled} (masked − standard; half-width {result.pooled.half_width:.3f}), 95% "
+        "paired bootstrap over 40 subjects, 1 seed")
     assert "+0.000 [-" in str(result.pooled)
 
 
