@@ -49,7 +49,7 @@ def test_clear_loss_names_the_winner_and_prints_its_lead():
     assert result.pooled.high < 0
     text = sentence("masked", "standard", "reverse", result)
     assert text.startswith("standard beats masked on reverse: +0.600 [+")
-    assert "(standard − masked)" in text and text.endswith("over 30 subjects, 1 seed")
+    assert "(standard − masked; half-width 0.167)" in text and text.endswith("over 30 subjects, 1 seed")
 
 
 def test_tie_is_no_difference_detected_and_still_prints_the_interval():
