@@ -40,8 +40,8 @@ def test_clear_win_is_worded_as_a_win():
     assert result.pooled.low > 0.3 and result.pooled.high <= 1.0
     assert result.subjects == 90 and set(result.per_seed) == {0, 1, 2}
     assert sentence("masked", "standard", "reverse", result) == (
-        f"masked beats standard on reverse: {result.pooled} (masked − standard), "
-        "95% paired bootstrap over 90 subjects, 3 seeds")
+        f"masked beats standard on reverse: {result.pooled} (masked − standard; half-width "
+        f"{result.pooled.half_width:.3f}), 95% paired bootstrap over 90 subjects, 3 seeds")
 
 
 def test_clear_loss_names_the_winner_and_prints_its_lead():
