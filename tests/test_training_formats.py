@@ -137,14 +137,19 @@ def test_bad_mask_settings_are_named(tokenizer):
         MaskRatio(schedule="cosine")
 
 
-def test_linear_schedule_moves_from_heavy_to_light():
-    import random
-
+def test_linear_schedule_moves_from_heavy_to_light(fmt, mask_id):
     ratio = MaskRatio(0.1, 0.9, "linear")
-    rng = random.Random(0)
-    assert ratio.draw(rng, 0.0) == pytest.approx(0.9)
-    assert ratio.draw(rng, 1.0) == pytest.approx(0.1)
-    assert MaskRatio(0.5, 0.5, "fixed").draw(rng, 0.3) == 0.5
+    generator = torch.Generator().manual_seed(0)
+    assert ratio.draw(generator, 0.0) == pytest.approx(0.9)
+    assert ratio.draw(generator, 1.0) == pytest.approx(0.1)
+    assert MaskRatio(0.5, 0.5, "fixed").draw(generator, 0.3) == 0.5
+    # In a run, progress is the share of the planned batches drawn (set by MaskSchedule).
+    collator = MaskingCollator(pad_id=2, mask_id=mask_id, ratio=ratio, planned_batches=5)
+    ratios = []
+    for _ in range(5):
+        collator([fmt.masked(DOC)])
+        ratios.append(collator.last_ratio)
+    assert ratios == pytest.approx([0.9, 0.7, 0.5, 0.3, 0.1])
 
 
 def test_chat_methods_need_a_chat_template_but_pretrain_does_not(tokenizer):
