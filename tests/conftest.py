@@ -56,3 +56,21 @@ def seed_document() -> dict:
 def document(seed_document) -> dict:
     """A private copy of the seed submission for a test to change."""
     return copy.deepcopy(seed_document)
+
+
+@pytest.fixture(scope="session")
+def tiny_llama(tmp_path_factory) -> Path:
+    """A randomly initialised one-layer Llama with the default model's tokenizer, saved as a
+    model directory: Trainer runs end to end on it in seconds (no download, no default weights)."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from maskft_bench.models import default_model_dir
+
+    out = tmp_path_factory.mktemp("tiny") / "model"
+    tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
+    model = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=16,
+                                         intermediate_size=32, num_hidden_layers=1,
+                                         num_attention_heads=2, num_key_value_heads=1))
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    return out

@@ -76,36 +76,31 @@ def test_packed_loss_and_gradients_equal_padded(model, attention):
     packed_loss, packed_grad = loss_and_grad(model, packed)
     assert packed_loss == pytest.approx(padded_loss, rel=1e-5)
     assert torch.allclose(packed_grad, padded_grad, atol=1e-6)
-    # The check can fail: read as one long sequence, the row attends across examples.
+    # The check can fail: read as one long sequence, the row attends across examples. On this
+    # near-uniform random model the loss moves by ~0.1% only; the gradients move by most of
+    # their size, so they are what tells the layouts apart.
     leaked = dict(packed, position_ids=torch.arange(packed["input_ids"].shape[1])[None])
-    assert loss_and_grad(model, leaked)[0] != pytest.approx(padded_loss, rel=1e-3)
+    assert not torch.allclose(loss_and_grad(model, leaked)[1], padded_grad, atol=1e-6)
     cached = dict(packed, use_cache=True)
-    assert loss_and_grad(model, cached)[0] != pytest.approx(padded_loss, rel=1e-3)
+    assert not torch.allclose(loss_and_grad(model, cached)[1], padded_grad, atol=1e-6)
 
 
-def test_packed_training_counts_every_token(tmp_path, small_suite):
+def test_packed_training_counts_every_token(tmp_path, small_suite, tiny_llama):
     """The trainer end to end on a tiny random model with the real tokenizer: the tokens it
     reports are exactly the corpus' tokens (no padding, end-of-turn tokens included)."""
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    from transformers import AutoTokenizer
 
-    from maskft_bench.models import default_model_dir
     from maskft_bench.training.config import load_config
     from maskft_bench.training.data import build_corpus
     from maskft_bench.training.engine import RUN_FILE, train
     from maskft_bench.training.formats import Formatter
 
-    tokenizer = AutoTokenizer.from_pretrained(default_model_dir())
-    tiny = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=16,
-                                        intermediate_size=32, num_hidden_layers=1,
-                                        num_attention_heads=2, num_key_value_heads=1))
-    tiny.save_pretrained(tmp_path / "model")
-    tokenizer.save_pretrained(tmp_path / "model")
     config = load_config(None, {
-        "method": "masked", "model": str(tmp_path / "model"), "data": str(small_suite),
+        "method": "masked", "model": str(tiny_llama), "data": str(small_suite),
         "datasets": "namedesc", "batch_size": 4, "epochs": 1, "packing": True, "val_items": 0,
         "logging_steps": 1, "save_every": 1000, "bf16": False})
     meta = train(config, tmp_path / "run")
-    corpus = build_corpus(config, Formatter(tokenizer))
+    corpus = build_corpus(config, Formatter(AutoTokenizer.from_pretrained(tiny_llama)))
     assert meta["tokens_seen"] == sum(len(e) for e in corpus.examples)
     run = json.loads((tmp_path / "run" / RUN_FILE).read_text())
     assert run["config"]["packing"] is True

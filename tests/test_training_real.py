@@ -103,9 +103,11 @@ def test_two_process_ddp_on_cpu(tiny_suite, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     meta = json.loads((out / "final" / META_FILE).read_text())
     assert meta["optimizer_steps"] == 2
-    # Two processes x batch 2 x 2 steps = 8 sequences of the 4 documents.
+    # Two processes x batch 2 x 2 steps = 8 sequences: each of the 4 documents twice (the
+    # token count is summed over both processes).
     state = json.loads((out / "maskft-run.json").read_text())
     assert state["train_examples"] == 4
+    assert meta["tokens_seen"] == 2 * state["corpus_tokens"]
 
 
 def test_methods_given_one_token_budget_end_within_one_step_of_it(tiny_suite, tmp_path):

@@ -5,6 +5,12 @@ is then replaced by the mask token independently with probability t (the diffusi
 process). A document seen twice is masked twice, differently. The diffusion LM's own objective
 (DiffusionCollator) masks the answer it is asked to predict instead; see that class.
 
+The random numbers come from one torch.Generator per run (MaskStream), seeded with the run's
+seed plus the process index, in one vectorised draw per batch: t, then one uniform number per
+position of the padded batch. The stream's state is saved with every checkpoint
+(callbacks.MaskStreamCheckpoint), so a resumed run draws the masks an uninterrupted one draws.
+The same seed gives other masks than the earlier per-token Python draw (random.Random) did.
+
 With packing, MaskingCollator returns the batch as one padding-free row: the examples end to
 end, position ids restarting at 0 for each, no attention mask. transformers reads the restarts
 as sequence boundaries and keeps each example's attention to itself, so the loss is the padded
@@ -15,18 +21,19 @@ default, in training mode too) no longer reads the restarts, and the examples wo
 each other.
 
 >>> collator = MaskingCollator(pad_id=0, mask_id=9, ratio=MaskRatio(0.5, 0.5), seed=0)
->>> batch = collator([Example([5, 6, 7, 8], [-100, -100, 7, 8], maskable=[1])])
->>> batch["input_ids"].shape, collator.last_ratio
-(torch.Size([1, 4]), 0.5)
+>>> batch = collator([Example([5, 6, 7, 8], [-100, -100, 7, 8], maskable=[1, 2])])
+>>> batch["input_ids"].tolist(), collator.last_ratio
+([[5, 9, 9, 8]], 0.5)
 """
 
 from __future__ import annotations
 
-import random
+from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import torch
+from torch.nn.utils.rnn import pad_sequence
 
 from .formats import IGNORE, Example
 
@@ -50,65 +57,145 @@ class MaskRatio:
             raise ValueError(f"mask ratio bounds must satisfy 0 <= low <= high <= 1, got "
                              f"{self.low}, {self.high}")
 
-    def draw(self, rng: random.Random, progress: float) -> float:
+    def draw(self, generator: torch.Generator, progress: float) -> float:
+        """t for one batch; progress is the share of training done (linear schedule only)."""
         if self.schedule == "fixed":
             return self.low
         if self.schedule == "linear":
             return self.high + (self.low - self.high) * min(max(progress, 0.0), 1.0)
-        return rng.uniform(self.low, self.high)
+        return self.low + (self.high - self.low) * torch.rand((), generator=generator).item()
+
+
+class MaskStream:
+    """A collator's random numbers: one torch.Generator, seeded once per run.
+
+    Trainer's data loader collates a batch ahead of training (accelerate looks one batch ahead
+    to find the end of an epoch), so the generator has often drawn one batch more than the
+    model has trained on when a checkpoint is saved. The stream therefore keeps its state from
+    before each of its last few batches: `state_at(n)` is the state after n batches, the one a
+    resumed run must continue from.
+
+    >>> stream = MaskStream(seed=0)
+    >>> first = torch.rand(3, generator=stream.next_batch())
+    >>> saved = stream.state_at(0)
+    >>> _ = torch.rand(3, generator=stream.next_batch())
+    >>> stream.restore(saved)
+    >>> torch.equal(torch.rand(3, generator=stream.next_batch()), first)
+    True
+    """
+
+    KEPT = 4  # states kept: the look-ahead is one batch; more is slack
+
+    def __init__(self, seed: int):
+        self.generator = torch.Generator().manual_seed(seed)
+        self.batches = 0  # batches drawn so far
+        self._before: deque[torch.Tensor] = deque(maxlen=self.KEPT)  # [-k]: state after batches-k
+
+    def next_batch(self) -> torch.Generator:
+        """The generator, for the draws of one more batch."""
+        self._before.append(self.generator.get_state())
+        self.batches += 1
+        return self.generator
+
+    def state_at(self, batches: int) -> dict:
+        """{"batches", "generator"}: the stream as it stood after its first `batches` batches."""
+        back = self.batches - batches
+        if back == 0:
+            return {"batches": batches, "generator": self.generator.get_state()}
+        if not 0 < back <= len(self._before):
+            raise ValueError(f"mask stream: the state after batch {batches} is not kept "
+                             f"({self.batches} batches drawn, the last {len(self._before)} kept)")
+        return {"batches": batches, "generator": self._before[-back]}
+
+    def restore(self, saved: Mapping) -> None:
+        """Continue from a `state_at` record (a resumed run)."""
+        self.generator.set_state(saved["generator"])
+        self.batches = int(saved["batches"])
+        self._before.clear()
+
+
+def _pad(rows: list[list[int]], fill: int) -> torch.Tensor:
+    return pad_sequence([torch.tensor(r, dtype=torch.long) for r in rows], batch_first=True,
+                        padding_value=fill)
+
+
+def _examples(examples: list[Example | Mapping]) -> list[Example]:
+    """Trainer's dataset yields mappings (ExampleDataset); tests pass Examples."""
+    return [e if isinstance(e, Example) else Example(**e) for e in examples]
 
 
 @dataclass
 class MaskingCollator:
+    """Batches for the causal-LM methods; masks maskable positions as the module docstring says,
+    and for masked SFT puts the loss on the answer tokens whose copies were masked."""
+
     pad_id: int
     mask_id: int | None = None  # None: no method in this run masks
     ratio: MaskRatio = field(default_factory=MaskRatio)
     seed: int = 0
-    progress: float = 0.0  # share of training done; set by the trainer for the linear schedule
+    planned_batches: int = 0  # batches in the run, for the linear schedule (MaskSchedule)
     packing: bool = False
     last_ratio: float | None = None
 
     def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
+        self.stream = MaskStream(self.seed)
 
-    def _mask(self, example: Example, t: float) -> tuple[list[int], list[int]]:
-        ids, labels = list(example.input_ids), list(example.labels)
-        for position in example.maskable:
-            if self._rng.random() < t:
-                ids[position] = self.mask_id
-                if example.counterpart is not None:
-                    target = example.counterpart[position]
-                    labels[target] = example.input_ids[target]
-        return ids, labels
+    @property
+    def progress(self) -> float:
+        """Share of the run's batches drawn before the next one (0 while the plan is unknown):
+        a function of the stream's position, so a resumed run continues the schedule exactly."""
+        if not self.planned_batches:
+            return 0.0
+        return self.stream.batches / max(self.planned_batches - 1, 1)
 
     def __call__(self, examples: list[Example | Mapping]) -> dict[str, torch.Tensor]:
-        examples = [e if isinstance(e, Example) else Example(**e) for e in examples]
-        masking = any(e.maskable for e in examples)
-        if masking and self.mask_id is None:
-            raise ValueError("examples have maskable positions but the collator has no mask_id")
-        t = self.ratio.draw(self._rng, self.progress) if masking else None
-        self.last_ratio = t
-        rows = [self._mask(e, t) if t is not None else (e.input_ids, e.labels) for e in examples]
-        return self._packed(rows) if self.packing else self._padded(rows)
+        examples = _examples(examples)
+        ids = _pad([e.input_ids for e in examples], self.pad_id)
+        labels = _pad([e.labels for e in examples], IGNORE)
+        progress = self.progress
+        self.last_ratio = self._mask(examples, ids, labels, self.stream.next_batch(), progress)
+        lengths = [len(e) for e in examples]
+        return self._packed(ids, labels, lengths) if self.packing else self._padded(ids, labels, lengths)
 
-    def _padded(self, rows: list[tuple[list[int], list[int]]]) -> dict[str, torch.Tensor]:
-        width = max(len(ids) for ids, _ in rows)
-        input_ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
-        labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
-        attention = torch.zeros((len(rows), width), dtype=torch.long)
-        for row, (ids, labs) in enumerate(rows):
-            input_ids[row, :len(ids)] = torch.tensor(ids)
-            labels[row, :len(labs)] = torch.tensor(labs)
-            attention[row, :len(ids)] = 1
-        return {"input_ids": input_ids, "labels": labels, "attention_mask": attention}
+    def _mask(self, examples: list[Example], ids: torch.Tensor, labels: torch.Tensor,
+              generator: torch.Generator, progress: float) -> float | None:
+        """Mask `ids` in place; for masked SFT, label the answer positions of masked tokens.
+        Returns t, or None when no example has maskable positions (no draw then)."""
+        maskable = torch.zeros(ids.shape, dtype=torch.bool)
+        answer_at = torch.full(ids.shape, -1, dtype=torch.long)  # masked SFT: label position
+        for row, example in enumerate(examples):
+            maskable[row, example.maskable] = True
+            if example.counterpart:
+                answer_at[row, list(example.counterpart)] = torch.tensor(
+                    list(example.counterpart.values()))
+        if not maskable.any():
+            return None
+        if self.mask_id is None:
+            raise ValueError("examples have maskable positions but the collator has no mask_id")
+        t = self.ratio.draw(generator, progress)
+        masked = maskable & (torch.rand(ids.shape, generator=generator) < t)
+        rows, positions = (masked & (answer_at >= 0)).nonzero(as_tuple=True)
+        targets = answer_at[rows, positions]
+        labels[rows, targets] = ids[rows, targets]
+        ids[masked] = self.mask_id
+        return t
 
     @staticmethod
-    def _packed(rows: list[tuple[list[int], list[int]]]) -> dict[str, torch.Tensor | bool]:
-        ids = [i for row_ids, _ in rows for i in row_ids]
-        labels = [lab for _, row_labels in rows for lab in [IGNORE, *row_labels[1:]]]
-        positions = [p for row_ids, _ in rows for p in range(len(row_ids))]
-        return {"input_ids": torch.tensor([ids]), "labels": torch.tensor([labels]),
-                "position_ids": torch.tensor([positions]), "use_cache": False}
+    def _padded(ids: torch.Tensor, labels: torch.Tensor,
+                lengths: list[int]) -> dict[str, torch.Tensor]:
+        attention = torch.arange(ids.shape[1])[None, :] < torch.tensor(lengths)[:, None]
+        return {"input_ids": ids, "labels": labels, "attention_mask": attention.long()}
+
+    @staticmethod
+    def _packed(ids: torch.Tensor, labels: torch.Tensor,
+                lengths: list[int]) -> dict[str, torch.Tensor | bool]:
+        rows = range(len(lengths))
+        labels = labels.clone()
+        labels[:, 0] = IGNORE
+        return {"input_ids": torch.cat([ids[r, :lengths[r]] for r in rows])[None],
+                "labels": torch.cat([labels[r, :lengths[r]] for r in rows])[None],
+                "position_ids": torch.cat([torch.arange(n) for n in lengths])[None],
+                "use_cache": False}
 
 
 @dataclass
@@ -122,9 +209,10 @@ class DiffusionCollator:
     learns to fill the rest of its generation window with EOS. There is no other padding (the
     attention mask is all ones) and the EOS count in the answer length that normalises the
     loss. Each sequence draws its own t ~ U(eps, 1); each answer token is masked with
-    probability t. The batch carries what `objective.diffusion_loss` needs: labels (the
-    original token at masked positions, IGNORE elsewhere), mask_ratio (t per sequence) and
-    response_length (answer tokens per sequence, EOS included).
+    probability t (one draw per batch from the run's MaskStream, as MaskingCollator). The batch
+    carries what `objective.diffusion_loss` needs: labels (the original token at masked
+    positions, IGNORE elsewhere), mask_ratio (t per sequence) and response_length (answer
+    tokens per sequence, EOS included).
 
     >>> collator = DiffusionCollator(eos_id=0, mask_id=9, seed=0)
     >>> batch = collator([Example([5, 6, 7], [-100, 6, 7]), Example([5, 6], [-100, 6])])
@@ -138,28 +226,22 @@ class DiffusionCollator:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
+        self.stream = MaskStream(self.seed)
 
     def __call__(self, examples: list[Example | Mapping]) -> dict[str, torch.Tensor]:
-        examples = [e if isinstance(e, Example) else Example(**e) for e in examples]
-        width = max(len(e) for e in examples)
-        input_ids = torch.full((len(examples), width), self.eos_id, dtype=torch.long)
-        labels = torch.full((len(examples), width), IGNORE, dtype=torch.long)
-        ratio = torch.empty(len(examples))
-        length = torch.empty(len(examples))
-        for row, example in enumerate(examples):
-            start = next((i for i, lab in enumerate(example.labels) if lab != IGNORE), None)
-            if start is None:
-                raise ValueError("an example has no answer tokens (is the prompt longer than "
-                                 "max_length?)")
-            t = self._rng.uniform(self.eps, 1.0)
-            ids = list(example.input_ids) + [self.eos_id] * (width - len(example))
-            for position in range(start, width):
-                if self._rng.random() < t:
-                    labels[row, position] = ids[position]
-                    ids[position] = self.mask_id
-            input_ids[row] = torch.tensor(ids)
-            ratio[row], length[row] = t, width - start
-        return {"input_ids": input_ids, "labels": labels,
-                "attention_mask": torch.ones_like(input_ids), "mask_ratio": ratio,
-                "response_length": length}
+        examples = _examples(examples)
+        starts = [next((i for i, lab in enumerate(e.labels) if lab != IGNORE), None)
+                  for e in examples]
+        if None in starts:
+            raise ValueError("an example has no answer tokens (is the prompt longer than "
+                             "max_length?)")
+        ids = _pad([e.input_ids for e in examples], self.eos_id)
+        start = torch.tensor(starts)
+        generator = self.stream.next_batch()
+        ratio = self.eps + (1.0 - self.eps) * torch.rand(len(examples), generator=generator)
+        answer = torch.arange(ids.shape[1])[None, :] >= start[:, None]
+        masked = answer & (torch.rand(ids.shape, generator=generator) < ratio[:, None])
+        return {"input_ids": ids.masked_fill(masked, self.mask_id),
+                "labels": torch.where(masked, ids, IGNORE),
+                "attention_mask": torch.ones_like(ids), "mask_ratio": ratio,
+                "response_length": (ids.shape[1] - start).float()}

@@ -2,11 +2,14 @@
 
 Trainer (with accelerate underneath) provides the loop, mixed precision, checkpointing,
 resume and DDP/FSDP under `torchrun` or `accelerate launch`; nothing here is distributed code.
+This module only wires the parts together (model, corpus, collator, callbacks, Trainer); each
+callback's job is in callbacks.py.
 
 Output directory:
   maskft-run.json     the resolved config; a rerun with the same config resumes
   metrics.jsonl       one line per logging step and per validation round
-  checkpoint-<step>/  HF checkpoints for resume (model, tokenizer, optimizer, trainer state)
+  checkpoint-<step>/  HF checkpoints for resume (model, tokenizer, optimizer, trainer state,
+                      and mask-stream-<process>.pt, the collator's random state)
   best/ final/        HF model directories: best on validation QA, and the last
 Every model directory carries maskft-train.json: method, config, seed, optimizer steps, and
 the compute so far (compute.py): input tokens, loss tokens, document tokens (the training
@@ -18,10 +21,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 import shutil
-import sys
-import time
+from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
@@ -31,17 +32,27 @@ from torch.utils.data import Dataset
 from transformers import TrainerCallback
 
 from .. import methods
-from ..atomic import staged_directory
 from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
+from .callbacks import META_FILE as META_FILE  # re-exported: pipeline/ and tests read it here
+from .callbacks import (
+    MaskSchedule,
+    MaskStreamCheckpoint,
+    MetricsLog,
+    NanGuard,
+    RunMetadata,
+    Selection,
+    TokenBudget,
+    budget_steps,
+    write_json,
+)
 from .collator import DiffusionCollator, MaskingCollator, MaskRatio
 from .compute import FLOPS_FORMULA, ComputeMeter
 from .config import TrainConfig
-from .data import build_corpus, manifest_of, validation_items
+from .data import Corpus, build_corpus, manifest_of, validation_items
 from .formats import Example, FormatError, Formatter, choose_mask_token
-from .selection import AnswerFn, diffusion_answers, evaluate, generate_answers
+from .selection import diffusion_answers, evaluate, generate_answers
 
 RUN_FILE = "maskft-run.json"
-META_FILE = "maskft-train.json"
 
 
 class TrainError(RuntimeError):
@@ -61,12 +72,6 @@ class ExampleDataset(Dataset):
         return vars(self.examples[index])
 
 
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    tmp.replace(path)
-
-
 def prepare_output(out: Path, config: TrainConfig, resume: bool, overwrite: bool) -> None:
     """Claim `out` for this run: new, or an earlier run of the same config (which continues)."""
     run_file = out / RUN_FILE
@@ -83,110 +88,6 @@ def prepare_output(out: Path, config: TrainConfig, resume: bool, overwrite: bool
         return
     raise TrainError(f"--out {out} holds another run (different settings); pass --resume to "
                      "continue it with these settings or --overwrite to start over")
-
-
-class RunCallback(TrainerCallback):
-    """Metrics JSONL, tokens/s, NaN stop, mask schedule progress, selection and metadata."""
-
-    def __init__(self, out: Path, config: TrainConfig, collator, tokenizer,
-                 val_items: list[dict], meta: dict, answer_fn: AnswerFn = generate_answers,
-                 val_max_new_tokens: int = 32, meter: ComputeMeter | None = None,
-                 text_tokens: int = 0):
-        self.out, self.config, self.collator = out, config, collator
-        self.tokenizer, self.val_items, self.meta = tokenizer, val_items, meta
-        self.answer_fn, self.val_max_new_tokens = answer_fn, val_max_new_tokens
-        self.meter, self.text_tokens = meter, text_tokens
-        self.best = -1.0
-        self.nan_step: int | None = None
-        self._clock: tuple[float, int] | None = None
-        best_meta = out / "best" / META_FILE
-        if best_meta.is_file():  # resumed: the best so far must still be beaten
-            self.best = json.loads(best_meta.read_text()).get("val_accuracy", -1.0)
-
-    def _log(self, state, record: dict) -> None:
-        if state.is_world_process_zero:
-            with (self.out / "metrics.jsonl").open("a") as f:
-                f.write(json.dumps(record) + "\n")
-
-    def _meta(self, state, **extra) -> dict:
-        counts = self.meter.totals() if self.meter else {}
-        return {**self.meta, "optimizer_steps": state.global_step,
-                "tokens_seen": int(state.num_input_tokens_seen),
-                "loss_tokens": counts.get("loss_tokens"),
-                "document_tokens": round(self.text_tokens * (state.epoch or 0)),
-                "training_flops": counts.get("training_flops", float(state.total_flos)),
-                "epoch": state.epoch, **extra}
-
-    def on_step_begin(self, args, state, control, **kwargs):
-        if isinstance(self.collator, MaskingCollator):
-            self.collator.progress = state.global_step / max(state.max_steps, 1)
-
-    def on_log(self, args, state, control, logs=None, **kwargs):
-        logs = logs or {}
-        now, tokens = time.perf_counter(), int(state.num_input_tokens_seen)
-        if self._clock is not None and now > self._clock[0]:
-            logs["tokens_per_second"] = round((tokens - self._clock[1]) / (now - self._clock[0]), 1)
-        self._clock = (now, tokens)
-        self._log(state, {"step": state.global_step, "tokens_seen": tokens, **logs})
-        watched = [logs[k] for k in ("loss", "grad_norm") if isinstance(logs.get(k), int | float)]
-        if any(not math.isfinite(v) for v in watched):
-            self.nan_step = state.global_step
-            control.should_training_stop = True
-            control.should_save = False
-
-    def _select(self, state, model) -> None:
-        if not self.val_items or not state.is_world_process_zero:
-            return
-        scores = evaluate(model, self.tokenizer, self.val_items, self.val_max_new_tokens,
-                          self.answer_fn)
-        self._log(state, {"step": state.global_step, "tokens_seen": int(state.num_input_tokens_seen),
-                          "validation": scores})
-        print(f"[val] step {state.global_step}: accuracy {scores['val_accuracy']:.3f}",
-              file=sys.stderr)
-        if scores["val_accuracy"] > self.best:
-            self.best = scores["val_accuracy"]
-            self.save_model(model, self.out / "best", self._meta(state, **scores))
-
-    def on_step_end(self, args, state, control, model=None, **kwargs):
-        every = self.config.eval_every
-        if every and state.global_step % every == 0 and self.nan_step is None:
-            self._select(state, model)
-
-    def on_train_end(self, args, state, control, model=None, **kwargs):
-        every = self.config.eval_every
-        if self.nan_step is None and not (every and state.global_step % every == 0):
-            self._select(state, model)
-
-    def on_save(self, args, state, control, **kwargs):
-        checkpoint = Path(args.output_dir) / f"checkpoint-{state.global_step}"
-        if state.is_world_process_zero and checkpoint.is_dir():
-            _write_json(checkpoint / META_FILE, self._meta(state))
-
-    def save_model(self, model, target: Path, meta: dict) -> None:
-        with staged_directory(target) as stage:
-            model.save_pretrained(stage)
-            self.tokenizer.save_pretrained(stage)
-            _write_json(stage / META_FILE, meta)
-
-
-class TokenBudget(TrainerCallback):
-    """Stops training at the end of the first optimizer step that reaches the token budget,
-    so methods given one budget end within one step of it, whatever their corpus."""
-
-    def __init__(self, budget: int):
-        self.budget = budget
-
-    def on_step_end(self, args, state, control, **kwargs):
-        if state.num_input_tokens_seen >= self.budget:
-            control.should_training_stop = True
-
-
-def budget_steps(budget: int, examples: list[Example], sequences_per_step: int) -> int:
-    """An upper bound on the optimizer steps a token budget takes: the epochs it needs, rounded
-    up, plus one spare epoch (batches differ in tokens); TokenBudget stops the run earlier."""
-    per_epoch = sum(len(e) for e in examples)
-    steps_per_epoch = math.ceil(len(examples) / sequences_per_step)
-    return math.ceil(budget / per_epoch * steps_per_epoch) + steps_per_epoch
 
 
 def _model_path(config: TrainConfig) -> str:
@@ -252,7 +153,7 @@ def _mask_id(config: TrainConfig, tokenizer, model) -> int | None:
 def _validation_tokens(config: TrainConfig, tokenizer, items: list[dict]) -> int:
     """New tokens per validation answer: the recipe's, and for math at least the longest
     validation solution (a shorter window cuts off the final number the metric reads)."""
-    if config.knowledge or not items:
+    if config.knowledge:
         return config.val_max_new_tokens
     longest = max(len(tokenizer(a, add_special_tokens=False)["input_ids"])
                   for item in items for a in item["answers"])
@@ -270,6 +171,36 @@ def _collator_and_answers(config: TrainConfig, tokenizer, mask_id: int | None, s
                                             config.mask_schedule), seed=seed,
                             packing=config.packing),
             generate_answers)
+
+
+def _run_meta(config: TrainConfig, path: str, recipe: Path | None, tokenizer,
+              mask_id: int | None, corpus: Corpus) -> dict:
+    """What every model directory of the run records about its making (RunMetadata adds the
+    steps, tokens and compute so far)."""
+    method = methods.get(config.method)
+    manifest = manifest_of(config)
+    return {"method": config.method, "model_family": method.family,
+            "model": path, "recipe": str(recipe) if recipe else None,
+            "config": asdict(config), "seed": config.seed,
+            "suite_version": manifest["suite_version"],
+            "mask_token": tokenizer.convert_ids_to_tokens(mask_id) if mask_id is not None else None,
+            "train_examples": len(corpus.examples), "truncated_examples": corpus.truncated,
+            "corpus_tokens": sum(len(e) for e in corpus.examples),
+            "text_tokens": corpus.text_tokens, "budget_tokens": config.budget_tokens or None,
+            "flops_formula": FLOPS_FORMULA,
+            # Template rewrites cost no model compute; a suite whose rewrites came from an LLM
+            # records what generating them cost, and reports charge it to the method.
+            "generation_flops": float(manifest.get("paraphrase_generation_flops", 0.0))
+            if method.rewrites else 0.0}
+
+
+def _scorer(config: TrainConfig, tokenizer, answer_fn) -> Callable[..., dict] | None:
+    """model -> validation scores on the recipe's questions; None when there are none."""
+    items = validation_items(config) if config.val_items else []
+    if not items:
+        return None
+    return partial(evaluate, tokenizer=tokenizer, items=items,
+                   max_new_tokens=_validation_tokens(config, tokenizer, items), answer_fn=answer_fn)
 
 
 def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bool = False,
@@ -310,28 +241,19 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     method = methods.get(config.method)
     collator, answer_fn = _collator_and_answers(config, tokenizer, mask_id,
                                                 config.seed + args.process_index)
-    meta = {"method": config.method, "model_family": method.family,
-            "model": path, "recipe": str(recipe) if recipe else None,
-            "config": asdict(config), "seed": config.seed,
-            "suite_version": manifest_of(config)["suite_version"],
-            "mask_token": tokenizer.convert_ids_to_tokens(mask_id) if mask_id is not None else None,
-            "train_examples": len(corpus.examples), "truncated_examples": corpus.truncated,
-            "corpus_tokens": sum(len(e) for e in corpus.examples),
-            "text_tokens": corpus.text_tokens, "budget_tokens": config.budget_tokens or None,
-            "flops_formula": FLOPS_FORMULA,
-            # Template rewrites cost no model compute; a suite whose rewrites came from an LLM
-            # records what generating them cost, and reports charge it to the method.
-            "generation_flops": float(manifest_of(config).get("paraphrase_generation_flops", 0.0))
-            if method.rewrites else 0.0}
+    meta = _run_meta(config, path, recipe, tokenizer, mask_id, corpus)
     if args.process_index == 0:
         out.mkdir(parents=True, exist_ok=True)
-        _write_json(out / RUN_FILE, {"fingerprint": config.fingerprint(), **meta})
-    val_items = validation_items(config) if config.val_items else []
+        write_json(out / RUN_FILE, {"fingerprint": config.fingerprint(), **meta})
     meter = ComputeMeter(model.config, causal=method.family != "diffusion")
-    callback = RunCallback(out, config, collator, tokenizer, val_items, meta, answer_fn,
-                           _validation_tokens(config, tokenizer, val_items), meter,
-                           corpus.text_tokens)
-    callbacks: list[TrainerCallback] = [callback]
+    metadata = RunMetadata(meta, tokenizer, meter, corpus.text_tokens)
+    metrics, guard = MetricsLog(out), NanGuard()
+    selection = Selection(out / "best", _scorer(config, tokenizer, answer_fn), config.eval_every,
+                          metrics, metadata, guard)
+    callbacks: list[TrainerCallback] = [metrics, guard, metadata, selection,
+                                        MaskStreamCheckpoint(collator.stream)]
+    if isinstance(collator, MaskingCollator):
+        callbacks.append(MaskSchedule(collator))
     if config.budget_tokens:
         args.max_steps = budget_steps(config.budget_tokens, corpus.examples,
                                       config.batch_size * config.grad_accum * args.world_size)
@@ -342,12 +264,12 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     meter.install(trainer)
     trainer.train(resume_from_checkpoint=checkpoint)
     state = trainer.state
-    if callback.nan_step is not None:
+    if guard.step is not None:
         last = get_last_checkpoint(str(out))
-        raise TrainError(f"loss became NaN at step {callback.nan_step} (loss or gradient norm not "
+        raise TrainError(f"loss became NaN at step {guard.step} (loss or gradient norm not "
                          f"finite); stopped. The last good "
                          f"checkpoint is {last or 'none (lower the learning rate)'}")
-    final = callback._meta(state, best_val_accuracy=callback.best if callback.best >= 0 else None)
+    final = metadata.record(state, best_val_accuracy=selection.best)
     if state.is_world_process_zero:
-        callback.save_model(trainer.model, out / "final", final)
+        metadata.save_model(trainer.model, out / "final", final)
     return final

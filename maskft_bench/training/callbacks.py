@@ -1,0 +1,253 @@
+"""The training run's Trainer callbacks, one job each; engine.train wires them up.
+
+  MetricsLog            metrics.jsonl: Trainer's log entries with a token rate, validation scores
+  NanGuard              stops at the first loss or gradient norm that is not finite
+  MaskSchedule          tells the masking collator how long the run is (linear schedule)
+  MaskStreamCheckpoint  the collator's random stream in every checkpoint, restored on resume
+  RunMetadata           maskft-train.json in every checkpoint, best/ and final/
+  Selection             validation questions every eval_every steps; the best model in best/
+  TokenBudget           stops at the first optimizer step that reaches the token budget
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+from transformers import TrainerCallback
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+
+from ..atomic import staged_directory
+from .collator import MaskingCollator, MaskStream
+from .compute import ComputeMeter
+from .formats import Example
+
+META_FILE = "maskft-train.json"
+STREAM_FILE = "mask-stream-{}.pt"  # one per process index
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write through a temporary file, so a reader never sees half a record."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    tmp.replace(path)
+
+
+def _checkpoint_dir(args, state) -> Path:
+    """The directory Trainer saves the checkpoint of the current step in."""
+    return Path(args.output_dir) / f"{PREFIX_CHECKPOINT_DIR}-{state.global_step}"
+
+
+class MetricsLog(TrainerCallback):
+    """metrics.jsonl, read by pipeline/report.py, benchmarks and tests; the main process writes.
+
+    One line per Trainer log: Trainer's own log-history entry (loss, grad_norm, learning_rate,
+    epoch, num_input_tokens_seen, train_runtime, ...) with step, tokens_seen and
+    tokens_per_second, the input tokens per second since the previous entry of this train()
+    call, from those entries' num_input_tokens_seen and train_runtime (Trainer's own
+    train_tokens_per_second averages over the whole call, which hides a slowdown). Other
+    callbacks add records with `append` (Selection: {"step", "tokens_seen", "validation"}).
+    """
+
+    def __init__(self, out: Path):
+        self.path = out / "metrics.jsonl"
+        self._first = 0  # index of this train() call's first log-history entry
+
+    def append(self, state, record: dict) -> None:
+        if state.is_world_process_zero:
+            with self.path.open("a") as f:
+                f.write(json.dumps(record) + "\n")
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self._first = len(state.log_history)  # a resumed run starts with its checkpoint's
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        entry = state.log_history[-1]  # Trainer.log appends it just before calling on_log
+        record = {"step": state.global_step, "tokens_seen": int(state.num_input_tokens_seen),
+                  **{k: v for k, v in entry.items() if k != "step"}}
+        rate = self._rate(state.log_history)
+        if rate is not None:
+            record["tokens_per_second"] = rate
+        self.append(state, record)
+
+    def _rate(self, history: list[dict]) -> float | None:
+        if len(history) - 2 < self._first:
+            return None
+        before, last = history[-2], history[-1]
+        try:
+            tokens = last["num_input_tokens_seen"] - before["num_input_tokens_seen"]
+            seconds = last["train_runtime"] - before["train_runtime"]
+        except KeyError:
+            return None
+        return round(tokens / seconds, 1) if seconds > 0 else None
+
+
+class NanGuard(TrainerCallback):
+    """Stops the run at the first logged loss or gradient norm that is not finite, and keeps
+    Trainer from checkpointing the broken weights; engine.train then names the last good
+    checkpoint. (logging_nan_inf_filter is off, so Trainer logs a NaN instead of hiding it.)"""
+
+    def __init__(self):
+        self.step: int | None = None  # where it stopped the run
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        watched = [logs[k] for k in ("loss", "grad_norm") if isinstance(logs.get(k), int | float)]
+        if any(not math.isfinite(v) for v in watched):
+            self.step = state.global_step
+            control.should_training_stop = True
+            control.should_save = False
+
+
+class MaskSchedule(TrainerCallback):
+    """Gives the masking collator the run's length in micro-batches, known only once Trainer
+    has turned epochs or a token budget into max_steps; the linear schedule's progress is the
+    share of them drawn (MaskingCollator.progress). The last optimizer step of an epoch can
+    have fewer micro-batches, so progress may end just short of 1."""
+
+    def __init__(self, collator: MaskingCollator):
+        self.collator = collator
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.collator.planned_batches = state.max_steps * args.gradient_accumulation_steps
+
+
+class MaskStreamCheckpoint(TrainerCallback):
+    """Saves the collator's random stream (collator.MaskStream) in every checkpoint and restores
+    it on resume, so a resumed run draws the masks an uninterrupted run draws.
+
+    Each process has its own stream (seed + process index) and writes its own file, as Trainer
+    does with its RNG states (rng_state_<i>.pth): trainer_state.json, where ExportableState
+    callbacks such as ComputeMeter keep their state, is written by the main process only. The
+    state saved is the one after the micro-batches trained on so far (counted here), not the
+    stream's latest, since the data loader collates a batch ahead of training.
+    """
+
+    def __init__(self, stream: MaskStream):
+        self.stream = stream
+        self.trained = 0  # micro-batches trained on in the whole run
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        if args.dataloader_num_workers:
+            raise ValueError("masks are drawn in the main process: dataloader_num_workers must "
+                             "be 0")
+        if not state.global_step:
+            return
+        path = _checkpoint_dir(args, state) / STREAM_FILE.format(args.process_index)
+        if not path.is_file():
+            warnings.warn(f"resumed from a checkpoint without {path.name}: the masks after step "
+                          f"{state.global_step} differ from an uninterrupted run's", stacklevel=2)
+            return
+        self.stream.restore(torch.load(path, weights_only=True))
+        self.trained = self.stream.batches
+
+    def on_substep_end(self, args, state, control, **kwargs):
+        self.trained += 1  # a micro-batch that did not end an optimizer step
+
+    def on_step_end(self, args, state, control, **kwargs):
+        self.trained += 1
+
+    def on_save(self, args, state, control, **kwargs):
+        checkpoint = _checkpoint_dir(args, state)
+        if checkpoint.is_dir():
+            torch.save(self.stream.state_at(self.trained),
+                       checkpoint / STREAM_FILE.format(args.process_index))
+
+
+class RunMetadata(TrainerCallback):
+    """maskft-train.json, the record every model directory of a run carries, so that runs
+    compare at equal compute: the run's fixed metadata (engine.train), optimizer steps, epoch,
+    input tokens, and ComputeMeter's loss tokens and FLOPs; document tokens are the training
+    texts' own tokens times the epochs. Written into each Trainer checkpoint on save, and with
+    the model by `save_model` (best/, final/)."""
+
+    def __init__(self, meta: dict, tokenizer, meter: ComputeMeter, text_tokens: int):
+        self.meta, self.tokenizer = meta, tokenizer
+        self.meter, self.text_tokens = meter, text_tokens
+
+    def record(self, state, **extra) -> dict:
+        counts = self.meter.totals()
+        return {**self.meta, "optimizer_steps": state.global_step,
+                "tokens_seen": int(state.num_input_tokens_seen),
+                "loss_tokens": counts["loss_tokens"],
+                "document_tokens": round(self.text_tokens * (state.epoch or 0)),
+                "training_flops": counts["training_flops"],
+                "epoch": state.epoch, **extra}
+
+    def on_save(self, args, state, control, **kwargs):
+        checkpoint = _checkpoint_dir(args, state)
+        if state.is_world_process_zero and checkpoint.is_dir():
+            write_json(checkpoint / META_FILE, self.record(state))
+
+    def save_model(self, model, target: Path, meta: dict) -> None:
+        """Model, tokenizer and `meta` into `target`, which appears whole or not at all."""
+        with staged_directory(target) as stage:
+            model.save_pretrained(stage)
+            self.tokenizer.save_pretrained(stage)
+            write_json(stage / META_FILE, meta)
+
+
+class Selection(TrainerCallback):
+    """Checkpoint selection on the validation questions (selection.py): every `eval_every`
+    optimizer steps and at the end of training, on the main process; a model more accurate
+    than every one before replaces best/. Each round is a {"step", "tokens_seen", "validation"}
+    record in metrics.jsonl. A resumed run reads the best accuracy so far from best/, so only a
+    better model replaces it. No round after a NaN stop (the weights are broken), nor without
+    validation questions (score None)."""
+
+    def __init__(self, best_dir: Path, score: Callable[..., dict] | None, eval_every: int,
+                 metrics: MetricsLog, metadata: RunMetadata, guard: NanGuard):
+        self.best_dir, self.score, self.eval_every = best_dir, score, eval_every
+        self.metrics, self.metadata, self.guard = metrics, metadata, guard
+        saved = best_dir / META_FILE
+        self.best: float | None = (json.loads(saved.read_text()).get("val_accuracy")
+                                   if saved.is_file() else None)
+
+    def _due(self, state) -> bool:
+        return bool(self.eval_every) and state.global_step % self.eval_every == 0
+
+    def _round(self, state, model) -> None:
+        if self.score is None or self.guard.step is not None or not state.is_world_process_zero:
+            return
+        scores = self.score(model)
+        self.metrics.append(state, {"step": state.global_step,
+                                    "tokens_seen": int(state.num_input_tokens_seen),
+                                    "validation": scores})
+        print(f"[val] step {state.global_step}: accuracy {scores['val_accuracy']:.3f}",
+              file=sys.stderr)
+        if self.best is None or scores["val_accuracy"] > self.best:
+            self.best = scores["val_accuracy"]
+            self.metadata.save_model(model, self.best_dir, self.metadata.record(state, **scores))
+
+    def on_step_end(self, args, state, control, model=None, **kwargs):
+        if self._due(state):
+            self._round(state, model)
+
+    def on_train_end(self, args, state, control, model=None, **kwargs):
+        if not self._due(state):  # the last step's round has run already
+            self._round(state, model)
+
+
+class TokenBudget(TrainerCallback):
+    """Stops training at the end of the first optimizer step that reaches the token budget,
+    so methods given one budget end within one step of it, whatever their corpus."""
+
+    def __init__(self, budget: int):
+        self.budget = budget
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if state.num_input_tokens_seen >= self.budget:
+            control.should_training_stop = True
+
+
+def budget_steps(budget: int, examples: list[Example], sequences_per_step: int) -> int:
+    """An upper bound on the optimizer steps a token budget takes: the epochs it needs, rounded
+    up, plus one spare epoch (batches differ in tokens); TokenBudget stops the run earlier."""
+    per_epoch = sum(len(e) for e in examples)
+    steps_per_epoch = math.ceil(len(examples) / sequences_per_step)
+    return math.ceil(budget / per_epoch * steps_per_epoch) + steps_per_epoch
