@@ -22,20 +22,13 @@ import torch
 from transformers import TrainerCallback
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-from ..atomic import staged_directory
+from ..atomic import read_json, staged_directory, write_json
 from .collator import MaskingCollator, MaskStream
 from .compute import ComputeMeter
 from .formats import Example
 
 META_FILE = "maskft-train.json"
 STREAM_FILE = "mask-stream-{}.pt"  # one per process index
-
-
-def write_json(path: Path, data: dict) -> None:
-    """Write through a temporary file, so a reader never sees half a record."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
-    tmp.replace(path)
 
 
 def _checkpoint_dir(args, state) -> Path:
@@ -205,8 +198,7 @@ class Selection(TrainerCallback):
         self.best_dir, self.score, self.eval_every = best_dir, score, eval_every
         self.metrics, self.metadata, self.guard = metrics, metadata, guard
         saved = best_dir / META_FILE
-        self.best: float | None = (json.loads(saved.read_text()).get("val_accuracy")
-                                   if saved.is_file() else None)
+        self.best: float | None = read_json(saved, default={}).get("val_accuracy")
 
     def _due(self, state) -> bool:
         return bool(self.eval_every) and state.global_step % self.eval_every == 0

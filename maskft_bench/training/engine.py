@@ -20,7 +20,6 @@ training FLOPs with the LM head and attention, so runs compare at equal compute.
 from __future__ import annotations
 
 import importlib.util
-import json
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict
@@ -32,6 +31,7 @@ from torch.utils.data import Dataset
 from transformers import TrainerCallback
 
 from .. import methods
+from ..atomic import read_json, write_json
 from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
 from .callbacks import META_FILE as META_FILE  # re-exported: pipeline/ and tests read it here
 from .callbacks import (
@@ -43,7 +43,6 @@ from .callbacks import (
     Selection,
     TokenBudget,
     budget_steps,
-    write_json,
 )
 from .collator import DiffusionCollator, MaskingCollator, MaskRatio
 from .compute import FLOPS_FORMULA, ComputeMeter
@@ -83,7 +82,7 @@ def prepare_output(out: Path, config: TrainConfig, resume: bool, overwrite: bool
     if not run_file.is_file():
         raise TrainError(f"--out {out} is not empty and holds no maskft-bench run; choose another "
                          "directory or pass --overwrite")
-    previous = json.loads(run_file.read_text())
+    previous = read_json(run_file)
     if previous.get("fingerprint") == config.fingerprint() or resume:
         return
     raise TrainError(f"--out {out} holds another run (different settings); pass --resume to "
