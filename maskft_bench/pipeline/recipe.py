@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from .. import methods
+from ..errors import MaskftError
 from ..suite.generate import SuiteOptions
 from ..training.config import ConfigError, TrainConfig, resolve_config
 
@@ -28,7 +29,7 @@ def method_of(run: str) -> str:
     return run.removesuffix(AT_COMPUTE)
 
 
-class RecipeError(ValueError):
+class RecipeError(MaskftError, ValueError):
     pass
 
 

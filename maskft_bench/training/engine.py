@@ -33,6 +33,7 @@ from transformers import TrainerCallback
 from .. import methods
 from ..atomic import staged_directory
 from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
+from ..errors import MaskftError
 from .collator import DiffusionCollator, MaskingCollator, MaskRatio
 from .compute import FLOPS_FORMULA, ComputeMeter
 from .config import TrainConfig
@@ -44,7 +45,7 @@ RUN_FILE = "maskft-run.json"
 META_FILE = "maskft-train.json"
 
 
-class TrainError(RuntimeError):
+class TrainError(MaskftError, RuntimeError):
     pass
 
 
