@@ -31,7 +31,8 @@ from pathlib import Path
 import torch
 
 from maskft_bench.models import default_model_dir
-from maskft_bench.training.config import ConfigError, load_config, parse_settings
+from maskft_bench.settings import ConfigError, parse_settings
+from maskft_bench.training.config import load_config
 from maskft_bench.training.engine import train
 
 PARAMS_FILE = "maskft-params.txt"

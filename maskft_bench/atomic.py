@@ -19,10 +19,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from .errors import MaskftError
+
 _REQUIRED: Any = object()
 
 
-class ReadError(ValueError):
+class ReadError(MaskftError, ValueError):
     """A JSON file that is missing, unreadable or not JSON; the message is one line."""
 
 

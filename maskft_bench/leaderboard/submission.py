@@ -16,6 +16,7 @@ from pathlib import Path
 import jsonlines
 
 from ..atomic import write_bytes
+from ..settings import setting
 from ..suite.emit import RETENTION_TASK
 from ..tasks_registry import tasks_dir
 from .archive import SUFFIX, encode
@@ -29,31 +30,25 @@ from .verdict import Rejected
 
 @dataclass(frozen=True)
 class SubmissionMeta:
-    """Who trained what, as shown on the leaderboard.
+    """Who trained what, as shown on the leaderboard."""
 
-    method (str): training method, e.g. "standard", "paraphrase", "masked" or "base" (none).
-    base_model (str): the model fine-tuning started from, without an organisation prefix.
-    training_tokens (int, optional): tokens trained on (maskft-train.json's tokens_seen).
-    training_flops (float, optional): estimated training FLOPs (maskft-train.json).
-    paraphrases (int, optional): paraphrases per document in the training corpus.
-    notes (str, defaults to ""): free text, shown as text.
-    model_name (str, optional): display name; default: the last part of the scored model's path.
-    recipe (str, optional): the training recipe (e.g. train/cpu-demo.yaml).
-    seed (int, optional): the training seed.
-    suite_dir (Path, optional): the suite the model was scored on, for score directories
-        whose summary.json predates `suite_options`; default: the shipped suite.
-    """
-
-    method: str
-    base_model: str
-    training_tokens: int | None = None
-    training_flops: float | None = None
-    paraphrases: int | None = None
-    notes: str = ""
-    model_name: str | None = None
-    recipe: str | None = None
-    seed: int | None = None
-    suite_dir: Path | None = None
+    method: str = setting(help="training method (see `maskft-bench train --help`), or base "
+                          "(the model before fine-tuning)")
+    base_model: str = setting(help="the model fine-tuning started from, without an "
+                              "organisation prefix")
+    training_tokens: int | None = setting(None, help="tokens trained on (maskft-train.json's "
+                                          "tokens_seen)")
+    training_flops: float | None = setting(None, help="estimated training FLOPs "
+                                           "(maskft-train.json)")
+    paraphrases: int | None = setting(None, help="paraphrases per document in the training corpus")
+    notes: str = setting("", help="free text shown on the leaderboard, as text")
+    model_name: str | None = setting(None, help="display name; none: the last part of the "
+                                     "scored model's path")
+    recipe: str | None = setting(None, help="the training recipe, e.g. train/cpu-demo.yaml")
+    seed: int | None = setting(None, help="the training seed")
+    suite_dir: Path | None = setting(None, help="the suite the model was scored on, for score "
+                                     "directories whose summary.json predates suite_options; "
+                                     "none: the shipped suite")
 
 
 def _undefined(_: str) -> None:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 
 import yaml
 
 from .. import methods
+from ..errors import MaskftError
 from ..suite.generate import SuiteOptions
 from ..training.config import ConfigError, TrainConfig, resolve_config
 
@@ -28,7 +29,7 @@ def method_of(run: str) -> str:
     return run.removesuffix(AT_COMPUTE)
 
 
-class RecipeError(ValueError):
+class RecipeError(MaskftError, ValueError):
     pass
 
 
@@ -205,10 +206,12 @@ def _compute(value: object, names: tuple[str, ...], source: Path) -> dict:
     return {"match": match, "methods": list(budgeted)}
 
 
-def load(name_or_path: str) -> tuple[Recipe, Path]:
+def load(name_or_path: str, seeds: tuple[int, ...] | None = None) -> tuple[Recipe, Path]:
+    """A recipe and its file; `seeds` (`maskft-bench run --seeds`) replace the recipe's."""
     path = resolve_path(name_or_path)
     try:
         data = yaml.safe_load(path.read_text())
     except (OSError, yaml.YAMLError) as err:
         raise RecipeError(f"{path}: {err}") from err
-    return parse(data, path), path
+    recipe = parse(data, path)
+    return (replace(recipe, seeds=seeds) if seeds else recipe), path

@@ -82,11 +82,14 @@ class Progress:
                          f"left {self._left(index)}")
 
 
-def run(recipe: Recipe, recipe_path: Path, out: Path, overwrite: bool = False) -> Path:
-    """Run every stage that is not done yet, then rebuild the leaderboard and the report."""
+def run(recipe: Recipe, recipe_path: Path, out: Path | None = None, overwrite: bool = False
+        ) -> Path:
+    """Run every stage that is not done yet, then rebuild the leaderboard and the report.
+    The output directory defaults to runs/<recipe name>."""
     from ..leaderboard import build_leaderboard
     from .report import write_report
 
+    out = out or Path("runs") / recipe.name
     layout = Layout(out)
     claim(layout, recipe, recipe_path, overwrite)
     stages = plan(recipe, recipe_path, layout)

@@ -22,8 +22,9 @@ from .. import __version__
 from ..atomic import read_json, staged_directory
 from ..dllm.model import DiffusionModelError
 from ..markdown import table
+from ..settings import check_choices, setting
 from . import summary as S
-from .backends import resolve
+from .backends import BACKENDS, resolve
 from .errors import ScoreError
 from .model_check import check_model
 
@@ -32,40 +33,43 @@ DEFAULT_TASKS = {"test": ("maskft", S.RETENTION_TASK), "val": ("maskftval",)}
 
 @dataclass(frozen=True)
 class ScoreOptions:
-    """What to score and how.
+    """What to score and how; each field's help says why its default is what it is."""
 
-    model (str): local model directory or hub id.
-    out (Path): new or empty directory for the results (see --overwrite).
-    backend (str, defaults to "auto"): vllm when importable and a GPU is present, else hf;
-        "dllm" for masked diffusion LMs (this package's lm-eval backend maskft-dllm).
-    model_args (str, defaults to ""): more backend arguments as lm-eval writes them,
-        "key=value,key=value" (dllm: gen_length, block_length, steps, trust_remote_code, ...).
-    tasks (tuple, optional): tasks, groups or globs; default: the split's group (+ retention on test).
-    split (str, defaults to "test"): "val" scores the validation twins (checkpoint selection).
-    limit (int, optional): questions per task, for quick looks; the leaderboard refuses limited runs.
-    batch_size (str, defaults to "32"): lm-eval's batch size ("auto" works with hf).
-    dtype (str, defaults to "auto"): the model's own dtype; float32 for vLLM on CPU.
-    chat_template (bool, defaults to True): the suite's prompts are chat questions.
-    baseline (Path, optional): a score directory of the base model, for retention.
-    suite (Path, optional): a generated suite directory; default: the shipped suite.
-    """
+    model: str = setting(help="model directory or hub id")
+    out: Path = setting(help="new or empty directory for the results; it appears only when "
+                        "the run completed")
+    backend: str = setting("auto", choices=BACKENDS, help="auto: vllm when importable and a "
+                           "GPU is present, else hf; dllm: masked diffusion LMs such as LLaDA "
+                           "(this package's lm-eval backend maskft-dllm)")
+    model_args: str = setting("", help="more arguments for the lm-eval backend as lm-eval "
+                              "writes them, KEY=VALUE,...; e.g. for dllm "
+                              "gen_length=128,block_length=4,steps=128,trust_remote_code=True")
+    tasks: tuple[str, ...] | None = setting(None, help="comma-separated tasks, groups or globs; "
+                                            "none: the split's group, plus maskft_retention on "
+                                            "the test split")
+    split: str = setting("test", choices=tuple(S.SPLIT_PREFIX), help="test for reporting, val "
+                         "(the validation twins) for checkpoint selection")
+    limit: int | None = setting(None, help="questions per task, for a quick look; none: all "
+                                "(the leaderboard refuses limited runs)")
+    tensor_parallel: int = setting(1, help="vLLM tensor parallel size: GPUs sharing one copy of "
+                                   "the model; one holds the small models this suite is for")
+    data_parallel: int = setting(1, help="vLLM data parallel size: copies of the model that "
+                                 "share the questions")
+    batch_size: str = setting("32", help="lm-eval batch size; auto works with hf")
+    dtype: str = setting("auto", help="model dtype; auto: the model's own, float32 for vLLM on "
+                         "CPU")
+    chat_template: bool = setting(True, help="apply the model's chat template, as the suite's "
+                                  "prompts are chat questions; off for base models without one")
+    baseline: Path | None = setting(None, help="score directory of the base model: adds "
+                                    "retention (the share of its correct general answers "
+                                    "still correct)")
+    suite: Path | None = setting(None, help="a generated suite directory; none: the shipped suite")
+    revision: str | None = setting(None, help="hub revision (branch, tag or commit); none: the "
+                                   "default branch")
+    overwrite: bool = setting(False, help="replace what a non-empty out directory holds")
 
-    model: str
-    out: Path
-    backend: str = "auto"
-    model_args: str = ""
-    tasks: tuple[str, ...] | None = None
-    split: str = "test"
-    limit: int | None = None
-    tensor_parallel: int = 1
-    data_parallel: int = 1
-    batch_size: str = "32"
-    dtype: str = "auto"
-    chat_template: bool = True
-    baseline: Path | None = None
-    suite: Path | None = None
-    revision: str | None = None
-    overwrite: bool = False
+    def __post_init__(self) -> None:
+        check_choices(self)
 
 
 def _library_versions() -> dict[str, str | None]:
@@ -178,8 +182,6 @@ def _evaluate(options: ScoreOptions, model_name: str, backend, manager, tasks, l
 
 def score(options: ScoreOptions) -> dict:
     """Score a model on the suite, write the output directory, return the summary."""
-    if options.split not in S.SPLIT_PREFIX:
-        raise ScoreError(f"--split must be test or val, got {options.split!r}")
     _check_out(options.out, options.overwrite)
     suite, manifest = _suite(options)
     baseline = (S.load_baseline_retention(options.baseline, manifest["suite_version"],

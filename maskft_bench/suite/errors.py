@@ -1,5 +1,7 @@
 """Errors a user can fix by changing their request; the CLI turns them into exit code 2."""
 
+from ..errors import MaskftError
 
-class SuiteError(ValueError):
+
+class SuiteError(MaskftError, ValueError):
     pass

@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+from ..settings import flag, setting
 from . import DEFAULT_SEED, SUITE_VERSION, bio, gsm, namedesc, retention
 from .emit import TEST_GROUP, VAL_GROUP, check_output_dir, task_specs, write_suite
 from .errors import SuiteError
@@ -15,29 +16,24 @@ from .records import PARAPHRASE_KINDS
 
 @dataclass(frozen=True)
 class SuiteOptions:
-    """What a suite is made of. Defaults give the canonical suite shipped in tasks/.
+    """What a suite is made of. Defaults give the canonical suite shipped in tasks/."""
 
-    seed (int, defaults to 0): every random choice derives from it.
-    bio_people (int, defaults to 100): the paper's Biography set size.
-    namedesc (int, defaults to 30): facts per stated order (30 N2D + 30 D2N, as in the paper).
-    paraphrases (int, defaults to 5): rewrites per document of each kind (the paper used 5
-        for biographies): "stated" ones keep the direction the document states each fact in
-        (bio: person first; namedesc: the fact's own order), "reversed" ones state it the
-        other way (bio: all attributes, then the full name; namedesc: the swapped order).
-        records.PARAPHRASE_KINDS says it in full.
-    math_train / math_val / math_test (int, defaults to 1000 / 100 / 250): problem counts.
-    gsm8k (Path, optional): directory with GSM8K's train.jsonl and test.jsonl to use instead
-        of generated problems.
-    """
-
-    seed: int = DEFAULT_SEED
-    bio_people: int = 100
-    namedesc: int = 30
-    paraphrases: int = 5
-    math_train: int = 1000
-    math_val: int = 100
-    math_test: int = 250
-    gsm8k: Path | None = None
+    seed: int = setting(DEFAULT_SEED, help="every random choice derives from it")
+    bio_people: int = setting(100, help="fictional people in the biography set: the paper's "
+                              "Biography set size; up to 100000 takes well under a minute")
+    namedesc: int = setting(30, help="name/description facts per stated order (30 N2D + 30 D2N, "
+                            "as in the paper)")
+    paraphrases: int = setting(5, help="rewrites of each document of each kind (the paper used "
+                               "5 for biographies): 'stated' ones keep the direction the "
+                               "document states each fact in (bio: the person first; namedesc: "
+                               "the fact's own order), 'reversed' ones state it the other way "
+                               "(bio: all attributes, then the full name; namedesc: the swapped "
+                               "order); records.PARAPHRASE_KINDS says it in full")
+    math_train: int = setting(1000, help="math SFT problems")
+    math_val: int = setting(100, help="math validation problems, for checkpoint selection")
+    math_test: int = setting(250, help="math test problems")
+    gsm8k: Path | None = setting(None, help="directory with GSM8K's train.jsonl and test.jsonl "
+                                 "to use instead of generated problems; none: generated ones")
 
     def command(self) -> str:
         """The command that regenerates these bytes (non-default options only, no --out)."""
@@ -45,7 +41,7 @@ class SuiteOptions:
         for f in fields(self):
             value = getattr(self, f.name)
             if f.name != "seed" and value != f.default:
-                parts.append(f"--{f.name.replace('_', '-')} {value}")
+                parts.append(f"{flag(f.name)} {value}")
         return " ".join(parts)
 
 

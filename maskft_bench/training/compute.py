@@ -41,6 +41,7 @@ import torch
 from transformers import TrainerCallback
 from transformers.trainer_callback import ExportableState
 
+from ..errors import MaskftError
 from .formats import IGNORE
 
 FLOPS_FORMULA = ("maskft-flops-v1: 3 x forward; forward = 2 x matmul weights (attention with GQA, "
@@ -52,7 +53,7 @@ _EXPERT_FIELDS = ("num_experts", "num_local_experts", "n_routed_experts")
 TOTALS = ("input_tokens", "loss_tokens", "training_flops")
 
 
-class ComputeError(ValueError):
+class ComputeError(MaskftError, ValueError):
     pass
 
 

@@ -1,143 +1,139 @@
-"""Training configuration: one dataclass, recipe YAMLs in train/ override its defaults.
+"""Training configuration: one dataclass; recipe YAMLs in train/, flags and `--set` override it.
 
-Defaults are the paper's full fine-tuning settings (arXiv:2510.09885, section 4):
-AdamW betas (0.9, 0.95), weight decay 0.1, 2% warm-up then constant lr, gradient clip 1.0,
-bf16, batch 64. Recipes for a CPU demo and for one GPU live in train/.
+Each field declares its type, its default and, in its help, why the default is what it is;
+`maskft-bench train --help`, `--set`, recipe values and their errors all come from the fields
+(maskft_bench/settings.py). `training_arguments` is the one mapping onto transformers'
+TrainingArguments.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from .. import methods
+from ..settings import ConfigError, check_choices, setting, typed
+
+if TYPE_CHECKING:
+    from transformers import TrainingArguments
 
 ATTENTION = ("sdpa", "eager", "flex_attention", "flash_attention_2")
 
 
-class ConfigError(ValueError):
-    pass
-
-
 @dataclass(frozen=True)
 class TrainConfig:
-    """Every field, its default and why.
+    """The settings of one training run.
 
-    method (str): a method of the registry, maskft_bench/methods.py (what it trains on and how).
-    model (str, defaults to "default"): model directory, hub id, or "default" for the embedded
-        SmolLM2-135M-Instruct; dllm needs a masked diffusion LM (see maskft_bench/dllm/model.py).
-    trust_remote_code (bool, defaults to False): load the model's own code (LLaDA, Dream).
-    data (str, defaults to ""): a suite directory; "" means the shipped suite.
-    datasets (list, defaults to ["bio", "namedesc"]): which knowledge sets to train on.
-    format (str, defaults to "chat"): "pretrain" (bos + text + eos) is the paper's ablation of
-        the standard method.
-    reverse_mode (str, defaults to "entity"): "entity" keeps names and attribute values whole
-        while reversing word order; "word" reverses every word (Golovneva et al. 2024).
-    learning_rate (float, defaults to 5e-6): the paper's AR rate; masked used 3e-6 to 5e-6.
-    epochs (float, defaults to 1.0): passes over the corpus; the paper ran thousands.
-    max_steps (int, defaults to -1): if positive, overrides epochs.
-    budget_tokens (int, defaults to 0): if positive, train until this many input tokens
-        (non-padding, all processes together) have been seen, whatever the method: one number
-        for every method gives a compute-matched comparison. The epochs it takes follow from
-        the method's corpus and are recorded with each checkpoint; overrides epochs and
-        max_steps.
-    batch_size (int, defaults to 64): sequences per optimizer step per device (with grad_accum).
-    grad_accum (int, defaults to 1): micro-batches per optimizer step.
-    max_length (int, defaults to 512): longer examples are truncated, with a warning.
-    group_by_length (bool, defaults to True): batches of similar lengths (less padding); the
-        order within and across such groups stays random.
-    packing (bool, defaults to False): padding-free batches, the examples end to end in one row
-        with restarting position ids; the same loss as padding, none of its compute. It pays
-        with an attention kernel that skips across-example blocks (flash_attention_2,
-        flex_attention); under sdpa or eager transformers builds a dense block-diagonal mask,
-        quadratic in the batch's total tokens. Not for dllm, whose collator pads with EOS
-        that are part of the answer.
-    attn_implementation (str, defaults to "sdpa"): autoregressive models load with it: sdpa, eager,
-        flex_attention, or flash_attention_2 (needs the flash-attn package and a GPU).
-    torch_compile (bool, defaults to False): compile the model (torch.compile, inductor). On a
-        GPU it can shorten steps once compiled; batches of new lengths recompile, so compare
-        with benchmarks/train_throughput.py before turning it on for a run.
-    warmup_ratio (float, defaults to 0.02), weight_decay (0.1), adam_beta1 (0.9),
-        adam_beta2 (0.95), max_grad_norm (1.0): the paper's optimiser.
-    bf16 (bool, defaults to True): bf16 autocast; also on CPU, where it is ~3x faster.
-    seed (int, defaults to 0).
-    mask_low / mask_high (float, defaults to 0.05 / 0.95): t ~ U(low, high) per batch.
-    mask_schedule (str, defaults to "uniform"): or "fixed" (t = mask_low) or "linear".
-    mask_token (str, optional): defaults to an unused special token of the tokenizer (dllm: the
-        model's own mask token when it declares one).
-    dllm_eps (float, defaults to 1e-3): dllm masks each answer token with probability
-        t ~ U(dllm_eps, 1), one t per sequence (LLaDA's eps; mask_low/high do not apply).
-    dllm_block_length (int, defaults to 4): block length of the diffusion sampler that
-        generates the validation answers of a dllm run (the paper's evaluation setting).
-    eval_every (int, defaults to 0): validation-QA selection every N optimizer steps (0: only
-        at the end); the best and the last checkpoints are kept.
-    val_items (int, defaults to 64): validation questions per selection round (cheap greedy).
-    val_max_new_tokens (int, defaults to 32).
-    save_every (int, defaults to 500): checkpoint interval in optimizer steps (for resume).
-    logging_steps (int, defaults to 10).
+    Defaults are the paper's full fine-tuning settings (arXiv:2510.09885, section 4): AdamW
+    betas (0.9, 0.95), weight decay 0.1, 2% warm-up then constant lr, gradient clip 1.0, bf16,
+    batch 64. Recipes for a CPU demo and for one GPU live in train/. A run's fingerprint is a
+    hash of every field, so the field names and order are part of resuming a run.
     """
 
-    method: str
-    model: str = "default"
-    trust_remote_code: bool = False
-    data: str = ""
-    datasets: tuple[str, ...] = ("bio", "namedesc")
-    format: str = "chat"
-    reverse_mode: str = "entity"
-    learning_rate: float = 5e-6
-    epochs: float = 1.0
-    max_steps: int = -1
-    budget_tokens: int = 0
-    batch_size: int = 64
-    grad_accum: int = 1
-    max_length: int = 512
-    group_by_length: bool = True
-    packing: bool = False
-    attn_implementation: str = "sdpa"
-    torch_compile: bool = False
-    warmup_ratio: float = 0.02
-    weight_decay: float = 0.1
-    adam_beta1: float = 0.9
-    adam_beta2: float = 0.95
-    max_grad_norm: float = 1.0
-    bf16: bool = True
-    seed: int = 0
-    mask_low: float = 0.05
-    mask_high: float = 0.95
-    mask_schedule: str = "uniform"
-    mask_token: str | None = None
-    dllm_eps: float = 1e-3
-    dllm_block_length: int = 4
-    eval_every: int = 0
-    val_items: int = 64
-    val_max_new_tokens: int = 32
-    save_every: int = 500
-    logging_steps: int = 10
+    method: str = setting(help="what to train on and how, one of the registry's methods "
+                          f"(maskft_bench/methods.py): {methods.help_lines()}",
+                          choices=methods.METHODS)
+    model: str = setting("default", help="model directory, hub id, or default for the "
+                         "embedded SmolLM2-135M-Instruct (no download, trains on a CPU); dllm "
+                         "needs a masked diffusion LM (see maskft_bench/dllm/model.py)")
+    trust_remote_code: bool = setting(False, help="load the model's own code (LLaDA, Dream); "
+                                      "off unless asked, as it runs the model repository's code")
+    data: str = setting("", help="a suite directory; empty: the shipped suite")
+    datasets: tuple[str, ...] = setting(("bio", "namedesc"), help="knowledge sets to train "
+                                        "on: bio and/or namedesc; both, as the suite scores both")
+    format: str = setting("chat", choices=("chat", "pretrain"), help="chat: the suite asks "
+                          "chat questions, so the model learns chat turns; pretrain (bos + text "
+                          "+ eos) is the paper's ablation of the standard method")
+    reverse_mode: str = setting("entity", choices=("entity", "word"), help="how the reverse "
+                                "method reverses a text: entity keeps names and attribute values "
+                                "whole while reversing word order, word reverses every word "
+                                "(Golovneva et al. 2024, who found entity reversal better)")
+    learning_rate: float = setting(5e-6, help="peak learning rate: the paper's AR rate (masked "
+                                   "used 3e-6 to 5e-6); small models and short runs need more")
+    epochs: float = setting(1.0, help="passes over the corpus; the paper ran thousands, so "
+                            "every recipe sets its own")
+    max_steps: int = setting(-1, help="optimizer steps; if positive, overrides epochs")
+    budget_tokens: int = setting(0, help="if positive, train until this many input tokens "
+                                 "(non-padding, all processes together) have been seen, whatever "
+                                 "the method: one number for every method gives a compute-matched "
+                                 "comparison. The epochs it takes follow from the method's corpus "
+                                 "and are recorded with each checkpoint; overrides epochs and "
+                                 "max_steps")
+    batch_size: int = setting(64, help="sequences per optimizer step per device (times "
+                              "grad_accum); the paper's")
+    grad_accum: int = setting(1, help="micro-batches per optimizer step, for a batch that does "
+                              "not fit in memory at once")
+    max_length: int = setting(512, help="tokens per example; longer examples are truncated, "
+                              "with a warning")
+    group_by_length: bool = setting(True, help="batches of similar lengths, so less padding; "
+                                    "the order within and across such groups stays random")
+    packing: bool = setting(False, help="padding-free batches: the examples end to end in one "
+                            "row with restarting position ids; the same loss as padding, none of "
+                            "its compute. It pays only with an attention kernel that skips "
+                            "across-example blocks (flash_attention_2, flex_attention); under "
+                            "sdpa or eager transformers builds a dense block-diagonal mask, "
+                            "quadratic in the batch's total tokens, hence off. Not for dllm, "
+                            "whose collator pads with EOS that are part of the answer")
+    attn_implementation: str = setting("sdpa", choices=ATTENTION, help="attention kernel of "
+                                       "autoregressive models: sdpa runs everywhere; "
+                                       "flash_attention_2 needs the flash-attn package and a GPU")
+    torch_compile: bool = setting(False, help="compile the model (torch.compile, inductor). On a "
+                                  "GPU it can shorten steps once compiled, but batches of new "
+                                  "lengths recompile, so compare with "
+                                  "benchmarks/train_throughput.py before turning it on")
+    warmup_ratio: float = setting(0.02, help="share of the steps that warm the learning rate up "
+                                  "before it stays constant; the paper's")
+    weight_decay: float = setting(0.1, help="AdamW weight decay; the paper's")
+    adam_beta1: float = setting(0.9, help="AdamW beta1; the paper's")
+    adam_beta2: float = setting(0.95, help="AdamW beta2; the paper's")
+    max_grad_norm: float = setting(1.0, help="gradient clipping norm; the paper's")
+    bf16: bool = setting(True, help="bf16 autocast, the paper's precision; also on CPU, where it is "
+                         "~3x faster than float32")
+    seed: int = setting(0, help="seeds the data order and the masks; the same seed and settings "
+                        "repeat a run")
+    mask_low: float = setting(0.05, help="lowest mask ratio: t ~ U(mask_low, mask_high) per "
+                              "batch, the paper's range; the fixed schedule's t")
+    mask_high: float = setting(0.95, help="highest mask ratio; the paper's")
+    mask_schedule: str = setting("uniform", help="how t is drawn: uniform (the paper's), fixed "
+                                 "(t = mask_low; the paper reports 0.5 and 0.75 work as well) or "
+                                 "linear (from mask_high down to mask_low over training)")
+    mask_token: str | None = setting(None, help="mask token; none: an unused special token of "
+                                     "the tokenizer, which no text contains (dllm: the model's "
+                                     "own mask token when it declares one)")
+    dllm_eps: float = setting(1e-3, help="dllm masks each answer token with probability t ~ "
+                              "U(dllm_eps, 1), one t per sequence: LLaDA's eps, which keeps t "
+                              "and so the loss weight 1/t bounded (mask_low/high do not apply)")
+    dllm_block_length: int = setting(4, help="block length of the diffusion sampler that "
+                                     "answers the validation questions of a dllm run (the "
+                                     "paper's evaluation setting)")
+    eval_every: int = setting(0, help="validation-QA selection every N optimizer steps (0: "
+                              "only at the end); the best and the last checkpoints are kept")
+    val_items: int = setting(64, help="validation questions per selection round: enough to "
+                             "rank checkpoints, few enough that greedy answers stay cheap")
+    val_max_new_tokens: int = setting(32, help="tokens generated per validation answer; the "
+                                      "suite's answers are a few words")
+    save_every: int = setting(500, help="checkpoint interval in optimizer steps, for resume")
+    logging_steps: int = setting(10, help="optimizer steps between lines of metrics.jsonl")
 
     def __post_init__(self) -> None:
         try:
             method = methods.get(self.method)
         except methods.MethodError as err:
             raise ConfigError(str(err)) from None
-        if self.format not in ("chat", "pretrain"):
-            raise ConfigError(f"format must be chat or pretrain, got {self.format!r}")
+        check_choices(self)
         if self.format == "pretrain" and self.method != "standard":
             raise ConfigError("format: pretrain is an ablation of the standard method only")
-        if self.reverse_mode not in ("entity", "word"):
-            raise ConfigError(f"reverse_mode must be entity or word, got {self.reverse_mode!r}")
         unknown = set(self.datasets) - {"bio", "namedesc"}
         if unknown:
             raise ConfigError(f"unknown datasets {sorted(unknown)}; expected bio and/or namedesc")
         if self.packing and method.collator == "diffusion":
             raise ConfigError(f"packing does not apply to {self.method}: its batches are padded "
                               "with EOS tokens that belong to the answer")
-        if self.attn_implementation not in ATTENTION:
-            raise ConfigError(f"attn_implementation must be one of {', '.join(ATTENTION)}, got "
-                              f"{self.attn_implementation!r}")
         if not 0.0 < self.dllm_eps < 1.0:
             raise ConfigError(f"dllm_eps must be between 0 and 1, got {self.dllm_eps}")
         if self.budget_tokens < 0:
@@ -153,37 +149,6 @@ class TrainConfig:
     def fingerprint(self) -> str:
         """Identifies a run: resuming is allowed only into a directory with the same one."""
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _coerce(name: str, value: object, kind: type | str) -> object:
-    text = str(kind)
-    try:
-        if "tuple" in text:
-            return tuple(value.split(",")) if isinstance(value, str) else tuple(value)
-        if text in ("int", "<class 'int'>"):
-            return int(value)
-        if text in ("float", "<class 'float'>"):
-            return float(value)
-        if text in ("bool", "<class 'bool'>"):
-            if isinstance(value, str):
-                if value.lower() not in ("true", "false", "1", "0"):
-                    raise ValueError(value)
-                return value.lower() in ("true", "1")
-            return bool(value)
-    except ValueError:
-        raise ConfigError(f"{name}: cannot read {value!r} as {text}") from None
-    return value
-
-
-def parse_settings(items: list[str]) -> dict[str, str]:
-    """`--set KEY=VALUE` items as overrides; values are typed later, against the dataclass."""
-    settings = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep:
-            raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
-        settings[key.strip()] = value
-    return settings
 
 
 def load_config(recipe: Path | None, overrides: dict[str, object]) -> TrainConfig:
@@ -211,10 +176,35 @@ def resolve_config(settings: dict, overrides: dict[str, object]) -> TrainConfig:
     given = {k: v for k, v in overrides.items() if v is not None}
     values.update(per_method.get(given.get("method", values.get("method")), {}))
     values.update(given)
-    known = {f.name: f.type for f in fields(TrainConfig)}
-    unknown = sorted(set(values) - set(known))
-    if unknown:
-        raise ConfigError(f"unknown setting {unknown[0]!r} (settings: {', '.join(known)})")
+    values = typed(TrainConfig, values)
     if "method" not in values:
         raise ConfigError("no method given (--method or `method:` in the recipe)")
-    return TrainConfig(**{k: _coerce(k, v, known[k]) for k, v in values.items()})
+    return TrainConfig(**values)
+
+
+def training_arguments(config: TrainConfig, out: Path) -> TrainingArguments:
+    """Trainer's settings for a run: the TrainConfig fields Trainer reads, under Trainer's names,
+    and the choices this project makes for every run."""
+    import importlib.util
+
+    import torch
+    from transformers import TrainingArguments
+
+    return TrainingArguments(
+        output_dir=str(out), per_device_train_batch_size=config.batch_size,
+        gradient_accumulation_steps=config.grad_accum, learning_rate=config.learning_rate,
+        lr_scheduler_type="constant_with_warmup",
+        warmup_steps=config.warmup_ratio,  # below 1: a share of the steps
+        weight_decay=config.weight_decay, adam_beta1=config.adam_beta1,
+        adam_beta2=config.adam_beta2, max_grad_norm=config.max_grad_norm,
+        num_train_epochs=config.epochs, max_steps=config.max_steps, bf16=config.bf16,
+        use_cpu=not torch.cuda.is_available(), torch_compile=config.torch_compile,
+        logging_steps=config.logging_steps,
+        save_steps=config.save_every, save_total_limit=2, seed=config.seed,
+        report_to=["tensorboard"] if importlib.util.find_spec("tensorboard") else "none",
+        remove_unused_columns=False,
+        # packed batches have no attention mask and no padding: every token counts
+        include_num_input_tokens_seen="all" if config.packing else "non_padding",
+        logging_nan_inf_filter=False,  # Trainer would otherwise hide a NaN loss from the logs
+        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
+    )

@@ -16,12 +16,13 @@ from pathlib import Path
 import jsonlines
 
 from .. import methods
+from ..errors import MaskftError
 from .config import TrainConfig
 from .formats import Example, Formatter
 from .reverse import reverse_entities, reverse_words
 
 
-class DataError(ValueError):
+class DataError(MaskftError, ValueError):
     pass
 
 

@@ -19,7 +19,6 @@ training FLOPs with the LM head and attention, so runs compare at equal compute.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
 from collections.abc import Callable
 from dataclasses import asdict
@@ -33,6 +32,7 @@ from transformers import TrainerCallback
 from .. import methods
 from ..atomic import read_json, write_json
 from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
+from ..errors import MaskftError
 from .callbacks import META_FILE as META_FILE  # re-exported: pipeline/ and tests read it here
 from .callbacks import (
     MaskSchedule,
@@ -46,7 +46,7 @@ from .callbacks import (
 )
 from .collator import DiffusionCollator, MaskingCollator, MaskRatio
 from .compute import FLOPS_FORMULA, ComputeMeter
-from .config import TrainConfig
+from .config import TrainConfig, training_arguments
 from .data import Corpus, build_corpus, manifest_of, validation_items
 from .formats import Example, FormatError, Formatter, choose_mask_token
 from .selection import diffusion_answers, evaluate, generate_answers
@@ -54,7 +54,7 @@ from .selection import diffusion_answers, evaluate, generate_answers
 RUN_FILE = "maskft-run.json"
 
 
-class TrainError(RuntimeError):
+class TrainError(MaskftError, RuntimeError):
     pass
 
 
@@ -205,26 +205,9 @@ def _scorer(config: TrainConfig, tokenizer, answer_fn) -> Callable[..., dict] | 
 def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bool = False,
           overwrite: bool = False) -> dict:
     """Run (or continue) one training run and return the final model's metadata."""
-    from transformers import TrainingArguments
     from transformers.trainer_utils import get_last_checkpoint
 
-    args = TrainingArguments(
-        output_dir=str(out), per_device_train_batch_size=config.batch_size,
-        gradient_accumulation_steps=config.grad_accum, learning_rate=config.learning_rate,
-        lr_scheduler_type="constant_with_warmup", warmup_steps=config.warmup_ratio,
-        weight_decay=config.weight_decay, adam_beta1=config.adam_beta1,
-        adam_beta2=config.adam_beta2, max_grad_norm=config.max_grad_norm,
-        num_train_epochs=config.epochs, max_steps=config.max_steps, bf16=config.bf16,
-        use_cpu=not torch.cuda.is_available(), torch_compile=config.torch_compile,
-        logging_steps=config.logging_steps,
-        save_steps=config.save_every, save_total_limit=2, seed=config.seed,
-        report_to=["tensorboard"] if importlib.util.find_spec("tensorboard") else "none",
-        remove_unused_columns=False,
-        # packed batches have no attention mask and no padding: every token counts
-        include_num_input_tokens_seen="all" if config.packing else "non_padding",
-        logging_nan_inf_filter=False,  # Trainer would otherwise hide a NaN loss from the logs
-        train_sampling_strategy="group_by_length" if config.group_by_length else "random",
-    )
+    args = training_arguments(config, out)
     # Under torchrun only the main process claims, clears or records the run directory;
     # the others wait for it and then find the same checkpoints.
     with args.main_process_first(desc="claim the run directory"):

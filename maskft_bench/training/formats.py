@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..errors import MaskftError
+
 STANDARD_PROMPT = "Tell me a fact."
 MASKED_PASSAGE_INSTRUCTION = "Return the recovered masked passage."
 MASKED_ANSWER_INSTRUCTION = "Return the recovered masked answer."
@@ -29,7 +31,7 @@ IGNORE = -100  # label value that cross-entropy skips
 _USER, _ASSISTANT = "\x00USER\x00", "\x00ASSISTANT\x00"
 
 
-class FormatError(ValueError):
+class FormatError(MaskftError, ValueError):
     pass
 
 
