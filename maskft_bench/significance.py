@@ -23,7 +23,7 @@ Pure: numpy and maskft_bench.metrics only (no torch, no lm-eval), so it loads in
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -90,20 +90,27 @@ def _prediction(sample: Mapping) -> str:
     return sample["filtered_resps"][0]
 
 
-def _read_log(path: Path) -> dict[str, tuple[str, float]]:
+def sample_scores(samples: Iterable[Mapping], source: str) -> dict[str, tuple[str, float]]:
+    """question id -> (subject, accuracy) of lm-eval sample records, as logged or as a
+    leaderboard submission carries them; `source` names them in errors."""
     scores = {}
-    for number, line in enumerate(path.read_text().splitlines(), 1):
-        if not line.strip():
-            continue
+    for number, sample in enumerate(samples, 1):
         try:
-            sample = json.loads(line)
             doc = sample["doc"]
             accuracy = metrics.score(doc["scoring"], _prediction(sample), doc["answers"])
             scores[doc["id"]] = (doc["subject"], accuracy["accuracy"])
         except (ValueError, KeyError, IndexError, TypeError) as err:
-            raise SignificanceError(f"{path} line {number}: not a sample of this suite "
+            raise SignificanceError(f"{source} sample {number}: not a sample of this suite "
                                     f"({type(err).__name__}: {err})") from None
     return scores
+
+
+def _read_log(path: Path) -> dict[str, tuple[str, float]]:
+    try:
+        samples = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    except ValueError as err:
+        raise SignificanceError(f"{path}: not a JSON-lines sample log ({err})") from None
+    return sample_scores(samples, str(path))
 
 
 def question_scores(directory: Path) -> Scores:

@@ -85,7 +85,7 @@ def test_one_seed_has_no_per_seed_line_and_a_broken_log_is_named(written):
     _, text = written(seeds=(3,), change=break_log)
     assert "  - per seed," not in text and "**At equal compute" not in text  # nothing to compare
     assert ("- masked against standard on reverse: not compared (" in text
-            and "line 1: not a sample of this suite (KeyError: 'scoring')).\n" in text)
+            and "sample 1: not a sample of this suite (KeyError: 'scoring')).\n" in text)
 
 
 def test_figures_are_written_and_linked(written):

@@ -153,7 +153,7 @@ def test_question_scores_name_what_is_missing(tmp_path):
     write_score(tmp_path, {"t": [("q0", "s", True)]})
     log = next(tmp_path.glob("lm_eval/model/*.jsonl"))
     log.write_text(json.dumps({"doc": {"id": "q0"}, "filtered_resps": ["x"]}) + "\n")
-    with pytest.raises(SignificanceError, match=r"line 1: not a sample of this suite \(KeyError"):
+    with pytest.raises(SignificanceError, match=r"sample 1: not a sample of this suite \(KeyError"):
         question_scores(tmp_path)
 
 
