@@ -162,3 +162,19 @@ def test_training_arguments_map_every_setting_trainer_reads(tmp_path):
     padded = training_arguments(TrainConfig("masked"), tmp_path / "padded")
     assert (padded.include_num_input_tokens_seen, padded.train_sampling_strategy) == (
         "non_padding", "group_by_length")
+
+
+def test_math_validation_generates_the_longest_solution(small_suite, formatter):
+    """Selection for sft/masked_sft must see the final number: the window covers every
+    validation solution, whatever val_max_new_tokens says; knowledge runs keep it."""
+    from maskft_bench.training.data import validation_items
+    from maskft_bench.training.engine import validation_tokens
+
+    tokenizer = formatter.tokenizer
+    math = load_config(None, {"method": "sft", "data": str(small_suite), "val_max_new_tokens": 32})
+    items = validation_items(math)
+    longest = max(len(formatter.ids(a)) for item in items for a in item["answers"])
+    assert longest > 32 and validation_tokens(math, tokenizer, items) >= longest
+    knowledge = load_config(None, {"method": "masked", "data": str(small_suite),
+                                   "val_max_new_tokens": 32})
+    assert validation_tokens(knowledge, tokenizer, validation_items(knowledge)) == 32

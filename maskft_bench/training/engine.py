@@ -149,7 +149,7 @@ def _mask_id(config: TrainConfig, tokenizer, model) -> int | None:
     return choose_mask_token(tokenizer, config.mask_token) if method.masks else None
 
 
-def _validation_tokens(config: TrainConfig, tokenizer, items: list[dict]) -> int:
+def validation_tokens(config: TrainConfig, tokenizer, items: list[dict]) -> int:
     """New tokens per validation answer: the recipe's, and for math at least the longest
     validation solution (a shorter window cuts off the final number the metric reads)."""
     if config.knowledge:
@@ -199,7 +199,7 @@ def _scorer(config: TrainConfig, tokenizer, answer_fn) -> Callable[..., dict] | 
     if not items:
         return None
     return partial(evaluate, tokenizer=tokenizer, items=items,
-                   max_new_tokens=_validation_tokens(config, tokenizer, items), answer_fn=answer_fn)
+                   max_new_tokens=validation_tokens(config, tokenizer, items), answer_fn=answer_fn)
 
 
 def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bool = False,
