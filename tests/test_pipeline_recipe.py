@@ -149,3 +149,16 @@ def test_compute_matched_runs_follow_the_methods_and_carry_the_budget(tmp_path):
     labels = [stage.label for stage in plan(recipe, Path("r.yaml"), Layout(tmp_path / "out"))]
     assert "train standard@compute (seed 0)" in labels
     assert "score paraphrase@compute (seed 0)" in labels
+
+
+def test_retention_is_measured_against_the_base_model_only_when_scored(tmp_path):
+    from maskft_bench.pipeline.stages import retention_baseline
+
+    layout = Layout(tmp_path / "out")
+    without, _ = _recipe(tmp_path, score={"tasks": ["maskft_bio_forward", "maskft_bio_reverse"]})
+    assert retention_baseline(without, layout, 0, "masked") is None
+    with_retention, _ = _recipe(tmp_path, score={"tasks": ["maskft_bio_forward", "maskft_retention"]})
+    assert retention_baseline(with_retention, layout, 0, "masked") == layout.score(0, "base")
+    assert retention_baseline(with_retention, layout, 0, "base") is None
+    default_tasks, _ = _recipe(tmp_path)
+    assert retention_baseline(default_tasks, layout, 1, "standard@compute") == layout.score(1, "base")

@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import methods
 from ..atomic import read_json, sha256_file, write_json
 from ..methods import BASE
+from ..scoring.summary import RETENTION_TASK
 from ..suite import SUITE_VERSION
 from ..suite.generate import SuiteOptions
 from ..training.engine import META_FILE
@@ -72,14 +73,19 @@ def _score(recipe: Recipe, layout: Layout, seed: int, name: str) -> None:
 
     if name == BASE:
         model = str(default_model_dir()) if recipe.model == "default" else recipe.model
-        baseline = None
     else:
         model = str(scored_checkpoint(recipe, layout, seed, name))
-        baseline = layout.score(seed, BASE)
     score(ScoreOptions(model=model, out=layout.score(seed, name), backend=recipe.score.backend,
                        tasks=recipe.score.tasks, batch_size=recipe.score.batch_size,
-                       dtype=recipe.score.dtype,
-                       baseline=baseline, suite=layout.suite(seed), overwrite=True))
+                       dtype=recipe.score.dtype, baseline=retention_baseline(recipe, layout, seed, name),
+                       suite=layout.suite(seed), overwrite=True))
+
+
+def retention_baseline(recipe: Recipe, layout: Layout, seed: int, name: str) -> Path | None:
+    """The base model's score directory, against which a trained model's retention is measured;
+    None for the base model itself and for recipes that do not score the retention task."""
+    scored = recipe.score.tasks is None or RETENTION_TASK in recipe.score.tasks
+    return layout.score(seed, BASE) if name != BASE and scored else None
 
 
 def base_model_name(model: str) -> str:
