@@ -194,3 +194,26 @@ def test_an_unreadable_log_is_a_verdict_not_a_crash(tmp_path):
     assert [v.key for v in broken] == ["forward", "reverse"]
     assert all(not v.results and "not a sample of this suite" in v.error for v in broken)
     assert epochs.verdicts[0].error is None  # standard against base still compared
+
+
+def test_compare_submissions_judges_committed_leaderboard_entries():
+    """The script behind the README's table of earlier runs: cpu-long, 2 seeds, masked against
+    standard, recomputed from the committed submissions' answers."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    prefix = REPO / "leaderboard/submissions/smollm2-135m-instruct"
+    files = [f"{prefix}--{name}.json.gz" for name in (
+        "masked--c8543d0677e1", "standard--bf8353719de0", "masked--63749b4dda19",
+        "standard--d116935b0c45")]
+    result = subprocess.run([sys.executable, str(REPO / "scripts/compare_submissions.py"),
+                             "masked", "standard", *files], capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert ("- masked beats standard on reverse: +0.223 [+0.082, +0.363]" in result.stdout
+            and "over 40 subjects, 2 seeds" in result.stdout)
+    odd = subprocess.run([sys.executable, str(REPO / "scripts/compare_submissions.py"), "a", "b",
+                          files[0]], capture_output=True, text=True, timeout=60)
+    assert odd.returncode == 2 and "usage" in odd.stderr
