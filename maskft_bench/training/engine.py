@@ -161,15 +161,18 @@ def validation_tokens(config: TrainConfig, tokenizer, items: list[dict]) -> int:
 
 def _collator_and_answers(config: TrainConfig, tokenizer, mask_id: int | None, seed: int):
     """The record's collator and validation answerer, built with this run's settings."""
-    if methods.get(config.method).collator == "diffusion":
-        return (DiffusionCollator(eos_id=tokenizer.eos_token_id, mask_id=mask_id,
-                                  eps=config.dllm_eps, seed=seed),
-                partial(diffusion_answers, mask_id=mask_id, block_length=config.dllm_block_length))
-    return (MaskingCollator(pad_id=tokenizer.pad_token_id, mask_id=mask_id,
-                            ratio=MaskRatio(config.mask_low, config.mask_high,
-                                            config.mask_schedule), seed=seed,
-                            packing=config.packing),
-            generate_answers)
+    method = methods.get(config.method)
+    if method.collator == "diffusion":
+        collator = DiffusionCollator(eos_id=tokenizer.eos_token_id, mask_id=mask_id,
+                                     eps=config.dllm_eps, seed=seed)
+    else:
+        collator = MaskingCollator(pad_id=tokenizer.pad_token_id, mask_id=mask_id,
+                                   ratio=MaskRatio(config.mask_low, config.mask_high,
+                                                   config.mask_schedule), seed=seed,
+                                   packing=config.packing)
+    answers = (partial(diffusion_answers, mask_id=mask_id, block_length=config.dllm_block_length)
+               if method.answers == "diffusion" else generate_answers)
+    return collator, answers
 
 
 def _run_meta(config: TrainConfig, path: str, recipe: Path | None, tokenizer,
