@@ -116,7 +116,8 @@ class TrainConfig:
     val_items: int = setting(64, help="validation questions per selection round: enough to "
                              "rank checkpoints, few enough that greedy answers stay cheap")
     val_max_new_tokens: int = setting(32, help="tokens generated per validation answer; the "
-                                      "suite's answers are a few words")
+                                      "suite's knowledge answers are a few words (math methods "
+                                      "generate at least their longest validation solution)")
     save_every: int = setting(500, help="checkpoint interval in optimizer steps, for resume")
     logging_steps: int = setting(10, help="optimizer steps between lines of metrics.jsonl")
 
