@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 # The paper's list, exactly (src/eval_util.py of the official code).
 STOP_WORDS = frozenset(
@@ -146,3 +146,9 @@ def score(kind: str, prediction: str, references: Sequence[str]) -> dict[str, fl
     except KeyError:
         raise ValueError(f"unknown scoring kind {kind!r}; expected one of {sorted(SCORERS)}") from None
     return scorer(prediction, references)
+
+
+def scored_text(sample: Mapping) -> str:
+    """The text lm-eval scored in one of its sample records: the filtered response (the
+    suite's tasks have no filter). The leaderboard and the bootstrap rescore this text."""
+    return sample["filtered_resps"][0]

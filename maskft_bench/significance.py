@@ -84,12 +84,6 @@ class Bootstrap:
     level: float
 
 
-def _prediction(sample: Mapping) -> str:
-    """The text lm-eval scored (the same rule as leaderboard.recompute.prediction, which this
-    module cannot import without lm-eval): the filtered response; these tasks have no filter."""
-    return sample["filtered_resps"][0]
-
-
 def sample_scores(samples: Iterable[Mapping], source: str) -> dict[str, tuple[str, float]]:
     """question id -> (subject, accuracy) of lm-eval sample records, as logged or as a
     leaderboard submission carries them; `source` names them in errors."""
@@ -97,7 +91,7 @@ def sample_scores(samples: Iterable[Mapping], source: str) -> dict[str, tuple[st
     for number, sample in enumerate(samples, 1):
         try:
             doc = sample["doc"]
-            accuracy = metrics.score(doc["scoring"], _prediction(sample), doc["answers"])
+            accuracy = metrics.score(doc["scoring"], metrics.scored_text(sample), doc["answers"])
             scores[doc["id"]] = (doc["subject"], accuracy["accuracy"])
         except (ValueError, KeyError, IndexError, TypeError) as err:
             raise SignificanceError(f"{source} sample {number}: not a sample of this suite "

@@ -16,14 +16,9 @@ from .. import metrics
 from ..scoring import summary as S
 
 
-def prediction(sample: Mapping) -> str:
-    """The text lm-eval scored: the filtered response (these tasks have no filter)."""
-    return sample["filtered_resps"][0]
-
-
 def score_items(questions: Sequence[Mapping], samples: Sequence[Mapping]) -> list[dict[str, float]]:
     """Per-question metrics, in question order; `samples` must cover each question once."""
-    by_id = {s["doc_id"]: prediction(s) for s in samples}
+    by_id = {s["doc_id"]: metrics.scored_text(s) for s in samples}
     return [metrics.score(q["scoring"], by_id[i], q["answers"]) for i, q in enumerate(questions)]
 
 
@@ -64,7 +59,7 @@ def responses_sha256(samples: Mapping[str, Sequence[Mapping]]) -> str:
     Two files with the same answers are the same run whatever their metadata says, so this
     is what duplicates are judged by and what a submission's id is derived from.
     """
-    canonical = {task: sorted([s["doc_id"], prediction(s)] for s in log)
+    canonical = {task: sorted([s["doc_id"], metrics.scored_text(s)] for s in log)
                  for task, log in samples.items()}
     data = json.dumps(canonical, sort_keys=True, ensure_ascii=True, separators=(",", ":"))
     return hashlib.sha256(data.encode()).hexdigest()
