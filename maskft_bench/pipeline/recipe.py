@@ -178,8 +178,7 @@ def parse(data: object, source: Path) -> Recipe:
                     compute=_compute(data.get("compute"), names, source))
     for run in recipe.runs():  # every run's settings must resolve (unknown keys, bad values)
         try:
-            config = recipe.train_config(run, recipe.seeds[0], Path("."), 1 if AT_COMPUTE in run
-                                         else None)
+            config = recipe.train_config(run, recipe.seeds[0], Path("."))
         except ConfigError as err:
             raise RecipeError(f"{source}: train ({run}): {err}") from err
         if run == recipe.compute.get("match") and (config.max_steps > 0 or config.budget_tokens):

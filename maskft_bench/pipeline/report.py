@@ -73,10 +73,9 @@ def compute_table(entries: list[Entry], recipe: Recipe) -> str:
 
 def run_settings(recipe: Recipe, run: str) -> dict:
     """How long a run trained (epochs, or the matched token budget) and its SETTINGS."""
-    at_compute = run.endswith(AT_COMPUTE)
-    config = recipe.train_config(run, 0, Path("."), 1 if at_compute else None)
+    config = recipe.train_config(run, 0, Path("."))
     length = (f"trained to the tokens {recipe.compute['match']} trains on (per seed)"
-              if at_compute else f"epochs {config.epochs}")
+              if run.endswith(AT_COMPUTE) else f"epochs {config.epochs}")
     return {"run": run, "length": length, "settings": [(k, getattr(config, k)) for k in SETTINGS]}
 
 

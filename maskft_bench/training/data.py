@@ -33,6 +33,11 @@ class Corpus:
     truncated: int
     text_tokens: int  # tokens of the texts themselves (documents, rewrites, solutions), once each
 
+    @property
+    def tokens(self) -> int:
+        """Input tokens of one pass over the corpus (every example once, no padding)."""
+        return sum(len(e) for e in self.examples)
+
 
 def _read(path: Path) -> list[dict]:
     if not path.is_file():

@@ -102,8 +102,7 @@ def planned_tokens(config: TrainConfig) -> int:
 
     tokenizer = AutoTokenizer.from_pretrained(_model_path(config),
                                               trust_remote_code=config.trust_remote_code)
-    examples = build_corpus(config, Formatter(tokenizer)).examples
-    return round(sum(len(e) for e in examples) * config.epochs)
+    return round(build_corpus(config, Formatter(tokenizer)).tokens * config.epochs)
 
 
 def _load(config: TrainConfig):
@@ -187,7 +186,7 @@ def _run_meta(config: TrainConfig, path: str, recipe: Path | None, tokenizer,
             "suite_version": manifest["suite_version"],
             "mask_token": tokenizer.convert_ids_to_tokens(mask_id) if mask_id is not None else None,
             "train_examples": len(corpus.examples), "truncated_examples": corpus.truncated,
-            "corpus_tokens": sum(len(e) for e in corpus.examples),
+            "corpus_tokens": corpus.tokens,
             "text_tokens": corpus.text_tokens, "budget_tokens": config.budget_tokens or None,
             "flops_formula": FLOPS_FORMULA,
             # Template rewrites cost no model compute; a suite whose rewrites came from an LLM
