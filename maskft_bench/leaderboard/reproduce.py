@@ -102,13 +102,14 @@ def _check_reachable(model: str, revision: str | None) -> None:
 
 
 def _model(settings: Recorded, override: str | None) -> str:
+    """The directory or hub id to score; one that is missing here fails before any work."""
     model = override or settings.model
-    path = Path(model).expanduser()
-    if override is None and settings.local and not path.is_dir():
-        raise LeaderboardError(f"the submission's model directory {model} does not exist here; "
-                               "pass --model with a directory (or hub id) that holds its weights")
-    if not path.exists() and not model.startswith(("/", ".", "~")):
-        _check_reachable(model, settings.revision)
+    if Path(model).expanduser().exists():
+        return model
+    if (settings.local and override is None) or model.startswith(("/", ".", "~")):
+        raise LeaderboardError(f"model directory {model} does not exist here; pass --model with "
+                               "a directory (or hub id) that holds the submission's weights")
+    _check_reachable(model, settings.revision)
     return model
 
 
