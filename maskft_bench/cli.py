@@ -123,6 +123,8 @@ def _add_others(sub: argparse._SubParsersAction) -> None:
     reproduce.add_argument("file", type=Path, help="a submission file (<id>.json.gz)")
     reproduce.add_argument("--model", help="model directory or hub id to score instead of the "
                            "recorded one (when its weights live elsewhere here)")
+    reproduce.add_argument("--trust-remote-code", action="store_true", help="run the model's own "
+                           "code (diffusion LMs such as LLaDA); a submission cannot ask for it")
     for p in (validate, build, reproduce):
         p.add_argument("--submissions", type=Path, default=SUBMISSIONS,
                        help="the accepted submissions (default: %(default)s)")
@@ -174,7 +176,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _reproduce(args: argparse.Namespace) -> None:
     from .leaderboard.reproduce import format_record, reproduce
 
-    record, path = reproduce(args.file, args.submissions, args.model)
+    record, path = reproduce(args.file, args.submissions, args.model, args.trust_remote_code)
     print(format_record(record), path, sep="\n")
 
 

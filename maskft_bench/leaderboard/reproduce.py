@@ -11,6 +11,8 @@ reads; whether a record counts as a match is reproductions.py's rule.
 
 from __future__ import annotations
 
+import os
+import platform
 import tempfile
 import time
 from collections.abc import Mapping, Sequence
@@ -36,9 +38,11 @@ from .verdict import Rejected
 RECORD_VERSION = 1
 SHOWN_DIFFERENCES = 5  # differing answers kept in a record, to see what diverged
 SHOWN_CHARS = 200
-# Model arguments `score` sets itself from its own options; the rest are passed on as given.
+# Model arguments `score` sets itself from its own options; the rest are passed on as given,
+# except remote code, which runs only when the person reproducing says so (the file is untrusted).
 _SET_BY_SCORE = {"dtype", "revision", "tensor_parallel_size", "data_parallel_size",
                  "gpu_memory_utilization"}
+REMOTE_CODE = "trust_remote_code"
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ def _backend(summary: Mapping) -> str:
     return choice
 
 
-def recorded(document: Mapping) -> Recorded:
+def recorded(document: Mapping, trust_remote_code: bool = False) -> Recorded:
     """The scoring settings of a submission; LeaderboardError when they cannot be run again."""
     summary, config = document["summary"], document["results"].get("config", {})
     model = summary.get("model") or {}
@@ -76,24 +80,33 @@ def recorded(document: Mapping) -> Recorded:
         raise LeaderboardError("the submission does not record which model was scored "
                                "(summary.json model.name_or_path); pass --model")
     args = dict(summary.get("model_args") or {})
-    extra = ",".join(f"{k}={v}" for k, v in sorted(args.items()) if k not in _SET_BY_SCORE)
-    return Recorded(
-        model=model["name_or_path"], local=bool(model.get("local")),
-        content_sha256=model.get("content_sha256"), revision=model.get("revision"),
-        backend=_backend(summary), dtype=str(summary.get("dtype") or args.get("dtype") or "auto"),
-        batch_size=str(config.get("batch_size") or "32"), model_args=extra,
-        tensor_parallel=int(args.get("tensor_parallel_size", 1)),
-        data_parallel=int(args.get("data_parallel_size", 1)),
-        chat_template=bool(summary.get("chat_template", True)),
-    )
+    passed = {k: v for k, v in args.items() if k not in _SET_BY_SCORE | {REMOTE_CODE}}
+    if trust_remote_code:
+        passed[REMOTE_CODE] = True
+    try:
+        return Recorded(
+            model=model["name_or_path"], local=bool(model.get("local")),
+            content_sha256=model.get("content_sha256"), revision=model.get("revision"),
+            backend=_backend(summary),
+            dtype=str(summary.get("dtype") or args.get("dtype") or "auto"),
+            batch_size=str(config.get("batch_size") or "32"),
+            model_args=",".join(f"{k}={v}" for k, v in sorted(passed.items())),
+            tensor_parallel=int(args.get("tensor_parallel_size", 1)),
+            data_parallel=int(args.get("data_parallel_size", 1)),
+            chat_template=bool(summary.get("chat_template", True)),
+        )
+    except (TypeError, ValueError) as err:
+        raise LeaderboardError(f"the submission's scoring settings cannot be run again ({err})") \
+            from err
 
 
 def _check_reachable(model: str, revision: str | None) -> None:
-    """A hub id must resolve (from the local cache, or the hub) before anything is generated."""
-    from transformers import AutoConfig
+    """A hub id must resolve (from the local cache, or the hub) before anything is generated;
+    fetching its config.json runs none of its code."""
+    from huggingface_hub import hf_hub_download
 
     try:
-        AutoConfig.from_pretrained(model, revision=revision)
+        hf_hub_download(model, "config.json", revision=revision)
     except Exception as err:  # noqa: BLE001 - offline, unknown id, gated: all the same to the user
         first = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
         raise LeaderboardError(f"model {model!r} is neither a local directory nor reachable on the "
@@ -125,28 +138,44 @@ def _read_logs(score_dir: Path, files: Mapping[str, str]) -> dict[str, list[dict
     return logs
 
 
+def _prefix_agreement(submitted: str, reproduced: str | None) -> float:
+    """The share of the longer response that both share before their first difference: 1 for
+    identical responses, near 0 for ones that differ from the start (another model), and in
+    between for a near-tie that sent greedy decoding another way halfway through."""
+    if reproduced is None:
+        return 0.0
+    longest = max(len(submitted), len(reproduced))
+    return len(os.path.commonprefix([submitted, reproduced])) / longest if longest else 1.0
+
+
 def compare(submitted: Mapping[str, Sequence[Mapping]],
             reproduced: Mapping[str, Sequence[Mapping]]) -> dict:
-    """Share of identical responses, overall and per task, and the first few that differ.
-
-    A question the reproduction did not answer counts as differing.
-    """
+    """Share of identical responses, overall and per task, the mean prefix agreement, and the
+    first few responses that differ. A question the reproduction did not answer differs."""
     before, after = _responses(submitted), _responses(reproduced)
-    tasks, differences = {}, []
+    tasks, differences, agreements = {}, [], []
     for task in sorted(before):
         new = after.get(task, {})
-        same = [doc_id for doc_id, text in sorted(before[task].items()) if new.get(doc_id) == text]
-        n = len(before[task])
-        tasks[task] = {"identical": len(same), "compared": n, "share": len(same) / n if n else 0.0}
+        pairs = sorted(before[task].items())
+        same = [doc_id for doc_id, text in pairs if new.get(doc_id) == text]
+        agree = [_prefix_agreement(text, new.get(doc_id)) for doc_id, text in pairs]
+        agreements += agree
+        n = len(pairs)
+        tasks[task] = {"identical": len(same), "compared": n, "share": len(same) / n if n else 0.0,
+                       "prefix_agreement": sum(agree) / n if n else 0.0}
         for doc_id in sorted(set(before[task]) - set(same)):
             if len(differences) < SHOWN_DIFFERENCES:
+                text, other = before[task][doc_id], new.get(doc_id) or ""
                 differences.append({"task": task, "doc_id": doc_id,
-                                    "submitted": before[task][doc_id][:SHOWN_CHARS],
-                                    "reproduced": (new.get(doc_id) or "")[:SHOWN_CHARS]})
+                                    "first_difference": len(os.path.commonprefix([text, other])),
+                                    "submitted": text[:SHOWN_CHARS],
+                                    "reproduced": other[:SHOWN_CHARS]})
     identical = sum(t["identical"] for t in tasks.values())
     compared = sum(t["compared"] for t in tasks.values())
     return {"share": identical / compared if compared else 0.0, "identical": identical,
-            "compared": compared, "tasks": tasks, "differences": differences}
+            "compared": compared,
+            "prefix_agreement": sum(agreements) / len(agreements) if agreements else 0.0,
+            "tasks": tasks, "differences": differences}
 
 
 def _validated(path: Path) -> dict:
@@ -178,16 +207,18 @@ def _rescore(document: Mapping, settings: Recorded, model: str, work: Path) -> d
         data_parallel=settings.data_parallel))
 
 
-def reproduce(path: Path, submissions_dir: Path, model: str | None = None) -> tuple[dict, Path]:
+def reproduce(path: Path, submissions_dir: Path, model: str | None = None,
+              trust_remote_code: bool = False) -> tuple[dict, Path]:
     """Score the submission's model again, compare, write the record; return it and its path.
 
     model: a directory or hub id to score instead of the recorded one (the weights moved).
+    trust_remote_code: run the model's own code (LLaDA, Dream), never taken from the file.
     """
     path = Path(path)
     if not path.name.endswith(SUFFIX):
         raise LeaderboardError(f"{path}: a submission is a file named <id>{SUFFIX}")
     document = _validated(path)
-    settings = recorded(document)
+    settings = recorded(document, trust_remote_code)
     model_path = _model(settings, model)
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="maskft-reproduce-") as tmp:
@@ -205,7 +236,7 @@ def reproduce(path: Path, submissions_dir: Path, model: str | None = None) -> tu
                                                 new["model"]["content_sha256"])},
         "backend": new["backend"], "dtype": new["dtype"], "batch_size": settings.batch_size,
         "model_args": new["model_args"], "chat_template": settings.chat_template,
-        "device": new["device"], "libraries": new["libraries"],
+        "device": new["device"], "processor": _processor(), "libraries": new["libraries"],
         "recorded_libraries": document["summary"].get("libraries"),
         "date": datetime.now(UTC).date().isoformat(),
         "wall_seconds": round(time.perf_counter() - start, 1),
@@ -214,6 +245,16 @@ def reproduce(path: Path, submissions_dir: Path, model: str | None = None) -> tu
     out = record_path(submissions_dir, meta["id"])
     write_json(out, record)
     return record, out
+
+
+def _processor() -> str:
+    """The CPU model: bf16 kernels differ between CPU families, and so can greedy answers."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+    except OSError:
+        names = []
+    return names[0] if names else platform.processor() or platform.machine()
 
 
 def _same_weights(recorded_hash: str | None, new_hash: str | None) -> bool | None:
@@ -226,10 +267,12 @@ def _same_weights(recorded_hash: str | None, new_hash: str | None) -> bool | Non
 
 def format_record(record: Mapping) -> str:
     """The per-task shares, then the verdict, for the terminal."""
-    rows = [[task, f"{t['identical']}/{t['compared']}", f"{t['share']:.3f}"]
-            for task, t in record["tasks"].items()]
-    rows.append(["all", f"{record['identical']}/{record['compared']}", f"{record['share']:.3f}"])
+    rows = [[task, f"{t['identical']}/{t['compared']}", f"{t['share']:.3f}",
+             f"{t['prefix_agreement']:.3f}"] for task, t in record["tasks"].items()]
+    rows.append(["all", f"{record['identical']}/{record['compared']}", f"{record['share']:.3f}",
+                 f"{record['prefix_agreement']:.3f}"])
     verdict = "reproduced" if record["reproduced"] else "not reproduced"
-    return (table(["task", "identical", "share"], rows, ["left", "right", "right"])
+    return (table(["task", "identical", "share", "prefix agreement"], rows,
+                  ["left", "right", "right", "right"])
             + f"\n\n{record['id']}: {verdict} ({record['share']:.3f} of the responses identical; "
             f"the mark needs {record['threshold']:.2f})")
