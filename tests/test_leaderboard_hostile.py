@@ -18,7 +18,7 @@ from maskft_bench.leaderboard.archive import read_submission
 from maskft_bench.leaderboard.build import submission_files
 from maskft_bench.leaderboard.limits import MAX_MESSAGE_CHARS, SUITE_OPTION_MAX
 from maskft_bench.leaderboard.similarity import NEAR_DUPLICATE_SHARE, answers, identical_share
-from maskft_bench.leaderboard.suites import parse_options, test_counts
+from maskft_bench.leaderboard.suites import parse_options, question_counts
 from maskft_bench.suite.generate import SuiteOptions
 from maskft_bench.tasks_registry import tasks_dir
 
@@ -30,6 +30,12 @@ def source() -> dict:
     return read_submission(SOURCE)
 
 
+@pytest.fixture(scope="module")
+def files(source, tmp_path_factory) -> dict:
+    """Every hostile file, made once for the module (the largest are tens of MB of JSON)."""
+    return make_all(tmp_path_factory.mktemp("hostile"), source)
+
+
 def test_the_originals_are_accepted(source):
     base, masked = validate_submissions([BASE, SOURCE])
     assert base.accepted and masked.accepted, (base.line(), masked.line())
@@ -39,9 +45,8 @@ def test_the_originals_are_accepted(source):
 
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=[h.name for h in HOSTILE])
-def test_a_hostile_submission_is_rejected(hostile, source, tmp_path):
-    path = hostile.make(copy.deepcopy(source), tmp_path)
-    [verdict] = validate_submissions([path], against=list(hostile.board))
+def test_a_hostile_submission_is_rejected(hostile, files):
+    [verdict] = validate_submissions([files[hostile.name]], against=list(hostile.board))
     line = verdict.line()
     assert not verdict.accepted, line
     assert verdict.rule == hostile.rule, line
@@ -54,10 +59,9 @@ def test_the_set_has_at_least_twenty_kinds():
     assert len({h.rule for h in HOSTILE}) >= 12
 
 
-def test_the_cli_rejects_the_set_one_line_each(source, tmp_path):
+def test_the_cli_rejects_the_set_one_line_each(files, tmp_path):
     """One `leaderboard validate` over every hostile file meant for the default board: one
     line each, exit code 1, no traceback."""
-    files = make_all(tmp_path / "hostile", source)
     on_default_board = [str(files[h.name]) for h in HOSTILE if h.board == (SOURCE, BASE)]
     result = subprocess.run(
         [sys.executable, "-m", "maskft_bench.cli", "leaderboard", "validate", *on_default_board,
@@ -71,12 +75,11 @@ def test_the_cli_rejects_the_set_one_line_each(source, tmp_path):
     assert max(len(line) for line in lines) < 2 * MAX_MESSAGE_CHARS + 100
 
 
-def test_a_small_file_costs_little_memory_and_time(source, tmp_path):
+def test_a_small_file_costs_little_memory_and_time(files, tmp_path):
     """The bounded-cost kinds, each validated by a fresh process whose own peak memory and CPU
     time are read from the kernel (os.wait4)."""
     costly = [h for h in HOSTILE if h.rule in ("structure", "file-size", "format")
               or "50 MB" in h.name]
-    files = make_all(tmp_path / "hostile", source)
     paths = [str(files[h.name]) for h in costly]
     pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "maskft_bench.cli", "leaderboard",
                                           "validate", *paths, "--submissions",
@@ -108,7 +111,7 @@ def test_counts_from_the_options_are_the_generators(manifest):
     """The complete rule counts questions from the options before regenerating anything."""
     shipped = json.loads((tasks_dir() / "manifest.json").read_text())
     for suite in (manifest, shipped):
-        counts = test_counts(parse_options(suite["options"], suite["suite_version"]))
+        counts = question_counts(parse_options(suite["options"], suite["suite_version"]))
         assert counts == {t: info["items"] for t, info in suite["tasks"].items() if t in counts}
         assert len(counts) == 6
 

@@ -76,7 +76,7 @@ def parse_options(raw: Mapping, suite_version: str) -> SuiteOptions:
     return SuiteOptions(**{k: v for k, v in raw.items() if k != "gsm8k"})
 
 
-def test_counts(options: SuiteOptions) -> dict[str, int]:
+def question_counts(options: SuiteOptions) -> dict[str, int]:
     """How many questions each test task of the suite has, from the options alone, so that a
     submission whose logs cannot be complete is refused before the suite is regenerated (and a
     file of a million tiny samples before any schema work). tests/test_leaderboard_hostile.py
@@ -94,7 +94,7 @@ def test_counts(options: SuiteOptions) -> dict[str, int]:
 
 def largest_counts() -> dict[str, int]:
     """The most questions a task of any suite within SUITE_OPTION_MAX can have."""
-    return test_counts(SuiteOptions(**{k: v for k, v in SUITE_OPTION_MAX.items() if k != "seed"}))
+    return question_counts(SuiteOptions(**{k: v for k, v in SUITE_OPTION_MAX.items() if k != "seed"}))
 
 
 @functools.lru_cache(maxsize=8)

@@ -42,8 +42,8 @@ from .suites import (
     ShippedSuite,
     largest_counts,
     parse_options,
+    question_counts,
     regenerate,
-    test_counts,
 )
 from .table import Entry
 from .verdict import Rejected, Verdict
@@ -97,13 +97,13 @@ def _file_name(meta: Mapping, file_name: str, responses_sha256: str) -> None:
 
 def _structure(document: dict) -> None:
     """Sample counts within the largest allowed suite's, before the schema walks every record."""
-    largest = largest_counts()
+    caps = largest_counts()
+    caps["baseline_retention_samples"] = caps[RETENTION_TASK]
     logs = document.get("samples")
-    logs = dict(logs) if isinstance(logs, dict) else {}
-    logs["baseline_retention_samples"] = document.get("baseline_retention_samples")
+    logs = {**(logs if isinstance(logs, dict) else {}),
+            "baseline_retention_samples": document.get("baseline_retention_samples")}
     for task, log in logs.items():
-        cap = largest.get(task, largest[RETENTION_TASK] if task.startswith("baseline") else
-                          max(largest.values()))
+        cap = caps.get(task, max(caps.values()))
         if isinstance(log, list) and len(log) > cap:
             raise Rejected("structure", f"{task} logs {len(log):,} samples; no suite within the "
                            f"leaderboard's bounds has more than {cap:,} questions there")
@@ -274,7 +274,7 @@ def _check_document(document: dict, file_name: str) -> Checked:
     responses = recompute.responses_sha256(samples)
     _file_name(meta, file_name, responses)
     options = parse_options(summary["suite_options"], summary["suite_version"])
-    _complete(summary, document["results"], samples, test_counts(options))
+    _complete(summary, document["results"], samples, question_counts(options))
     suite = regenerate(options)
     _task_hashes(summary, samples, suite)
     for task, log in sorted(samples.items()):
