@@ -20,12 +20,13 @@ MAX_IDENTIFIER_CHARS = 100
 MAX_NOTES_CHARS = 2000
 MAX_RECIPE_CHARS = 200
 
-# Bounds on the suite options a submission may ask the validator to regenerate. Every suite
-# within them is regenerated in a few seconds and a few hundred MB (measured on the project's
-# 2-core CPU: see tests/test_leaderboard_hostile.py), and each holds a complete submission within
-# MAX_JSON_BYTES: 2,000 people make 18,000 biography questions, about 40 MB of lm-eval sample
-# records (about 2.2 KB each). The earlier bounds (10,000 people, 50 paraphrases, 10,000 math
-# problems per split) cost 20 s and 1 GB to regenerate for suites no submission could hold.
+# Bounds on the suite options a submission may ask the validator to regenerate. The largest
+# suite within them took 4.1 s of CPU and a 171 MiB peak (the whole process) to regenerate on
+# the project's 2-core CPU (2026-12-02; about what the default suite costs), and it holds a
+# complete submission within MAX_JSON_BYTES: 2,000 people make 18,000 biography questions,
+# about 40 MB of lm-eval sample records (about 2.2 KB each). The earlier bounds (10,000 people,
+# 50 paraphrases, 10,000 math problems per split) cost 20 s and 1 GB, for suites no submission
+# could hold. tests/test_leaderboard_hostile.py holds the bound (slow test).
 # namedesc's bound is the generator's own (200 distinct titles per direction).
 SUITE_OPTION_MAX = {"seed": 2**31 - 1, "bio_people": 2_000, "namedesc": 200, "paraphrases": 10,
                     "math_train": 2_000, "math_val": 500, "math_test": 1_000}
