@@ -207,7 +207,8 @@ HOSTILE = (
     # shapes
     Hostile("missing response", "schema", _edit(lambda d: _first(d).pop("resps"))),
     Hostile("missing metadata field", "schema", _edit(_delete("metadata/date"))),
-    Hostile("wrong type", "schema", _edit(lambda d: _first(d).update(doc_id="0"))),
+    Hostile("wrong type", "schema", _edit(lambda d: _first(d).update(doc_id="0"),
+                                          name=SOURCE.name)),
     Hostile("negative count", "schema", _edit(_set(f"summary/tasks/{BIO}/n", -1))),
     Hostile("wrong schema version", "schema", _edit(_set("schema_version", 2))),
     Hostile("oversized response", "schema",
