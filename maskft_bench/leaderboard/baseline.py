@@ -47,12 +47,12 @@ def _bases(checked: Checked, accepted: Sequence[Checked]) -> list[Checked]:
 
 
 def link_retention(checked: Checked, accepted: Sequence[Checked]) -> Entry:
-    """The entry with its retention recomputed against its base entry, or None where it has no
-    retention log or no single base entry; Rejected("retention-baseline") when the baseline it
-    carries is no accepted base entry's."""
+    """The entry with its retention recomputed against its base entry; without retention where
+    it has no retention log or no single base entry; Rejected("retention-baseline") when the
+    baseline it carries is no accepted base entry's."""
     entry = checked.entry
-    if checked.retention_items is None or entry.method == BASE_METHOD and \
-            checked.claimed_baseline is None:
+    if checked.retention_items is None or (entry.method == BASE_METHOD
+                                           and checked.claimed_baseline is None):
         return entry
     bases = _bases(checked, accepted)
     if checked.claimed_baseline is not None:
