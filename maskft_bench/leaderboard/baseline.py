@@ -33,17 +33,11 @@ def retention_answers(log: Sequence[Mapping]) -> dict[int, str]:
     return {s["doc_id"]: metrics.scored_text(s) for s in log}
 
 
-def retention_answers_of(checked: Checked) -> dict[int, str]:
-    """A base entry's own retention answers."""
-    return {doc_id: text for (task, doc_id), text in checked.answers.items()
-            if task == S.RETENTION_TASK}
-
-
 def _bases(checked: Checked, accepted: Sequence[Checked]) -> list[Checked]:
     entry = checked.entry
     return [b for b in accepted if b.entry.method == BASE_METHOD and b is not checked
             and b.entry.suite == entry.suite and b.entry.base_model == entry.base_model
-            and b.retention_items is not None]
+            and b.retention_answers is not None]
 
 
 def link_retention(checked: Checked, accepted: Sequence[Checked]) -> Entry:
@@ -56,7 +50,7 @@ def link_retention(checked: Checked, accepted: Sequence[Checked]) -> Entry:
         return entry
     bases = _bases(checked, accepted)
     if checked.claimed_baseline is not None:
-        bases = [b for b in bases if retention_answers_of(b) == checked.claimed_baseline]
+        bases = [b for b in bases if b.retention_answers == checked.claimed_baseline]
         if not bases:
             raise Rejected("retention-baseline", "its retention is measured against base-model "
                            "answers that no accepted entry holds: retention needs the base "

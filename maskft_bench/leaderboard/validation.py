@@ -64,6 +64,7 @@ class Checked:
     responses_sha256: str
     answers: similarity.Answers
     retention_items: dict[str, float] | None  # its own retention log, recomputed, by question id
+    retention_answers: dict[int, str] | None  # its own retention answers, by question index
     claimed_baseline: dict[int, str] | None  # the base model's retention answers it carries
 
 
@@ -298,11 +299,13 @@ def _check_document(document: dict, file_name: str) -> Checked:
         paraphrases=meta["paraphrases"], date=meta["date"], notes=meta["notes"],
         recipe=meta["recipe"], seed=meta["seed"],
     )
-    retention_items = None
+    retention_items = retention = None
     if RETENTION_TASK in items:
         retention_items = {q["id"]: i["accuracy"] for q, i in
                            zip(suite.questions[RETENTION_TASK], items[RETENTION_TASK], strict=True)}
-    return Checked(entry, responses, similarity.answers(samples), retention_items, claimed)
+        retention = retention_answers(samples[RETENTION_TASK])
+    return Checked(entry, responses, similarity.answers(samples), retention_items, retention,
+                   claimed)
 
 
 def check_document(document: dict, file_name: str) -> Checked:
