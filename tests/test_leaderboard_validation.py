@@ -362,7 +362,7 @@ def test_retention_is_recomputed_against_the_base_entry(document, tmp_path):
 
 
 def test_retention_is_shown_without_a_claim_when_the_base_entry_is_there(document, tmp_path):
-    other = answer_correctly(document, BIO, 300)
+    other = answer_correctly(document, BIO, 300, method="masked")
     path = write(other, tmp_path)
     assert verdict(path, against=[SEED]).entry.retention == 1.0  # the same retention answers
     assert verdict(path).entry.retention is None  # no base entry: not shown
