@@ -243,7 +243,7 @@ HOSTILE = (
                 {"accuracy_stderr,none": "x" * (50 * ONE_MB)}))),
     Hostile("more samples than any allowed suite", "structure",
             _edit(_samples(largest_counts()[BIO] + 1))),
-    Hostile("a million tiny samples", "structure", _edit(_tiny_samples)),
+    Hostile("a million tiny samples", "structure", _edit(_tiny_samples, name=SOURCE.name)),
     Hostile("gzip bomb", "structure", _bytes(_bomb())),
     Hostile("not gzip", "format", _bytes(b"PK\x03\x04 a zip file")),
     Hostile("truncated file", "format", lambda d, out: _bytes(SOURCE.read_bytes()[:50_000])(d, out)),
