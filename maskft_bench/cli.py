@@ -169,7 +169,7 @@ def _train(args: argparse.Namespace) -> None:
 
 def _validate(args: argparse.Namespace) -> int:
     verdicts = validate_files(args.files, args.submissions)
-    print("\n".join(v.line() for v in verdicts) or f"no submissions in {args.submissions}")
+    print("\n".join(v.line() for v in verdicts))
     return EXIT_REJECTED if any(not v.accepted for v in verdicts) else 0
 
 

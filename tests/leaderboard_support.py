@@ -41,7 +41,10 @@ def rescore(document: dict) -> None:
     rows = {}
     for task in document["samples"]:
         log = _log(document, task)
-        rows[task] = recompute.task_row(recompute.score_items([s["doc"] for s in log], log))
+        items = recompute.score_items([s["doc"] for s in log], log)
+        for sample, item in zip(log, items, strict=True):  # lm-eval's per-record fields
+            sample.update(item, target=sample["doc"]["answers"][0])
+        rows[task] = recompute.task_row(items)
         summary["tasks"][task] = rows[task]
         results[task].update({f"{k},none": v for k, v in rows[task].items() if k != "n"})
     summary["scores"] = S.headlines(rows, "maskft")

@@ -53,7 +53,7 @@ def test_submit_is_reproducible_and_refuses_a_second_copy(document, tmp_path):
     first = create_submission(results, tmp_path / "a", META)
     again = create_submission(results, tmp_path / "b", META)
     assert first.read_bytes() == again.read_bytes()
-    with pytest.raises(LeaderboardError, match="already submitted"):
+    with pytest.raises(LeaderboardError, match=r"\[duplicate\] the same responses as"):
         create_submission(results, tmp_path / "a", SubmissionMeta(method="other", base_model="x"))
 
 
@@ -80,17 +80,22 @@ def test_submit_refuses_what_validate_would_reject(document, tmp_path):
 
 def test_submit_packs_the_baseline_retention_log(document, tmp_path):
     base = score_dir(document, tmp_path / "base")
-    tuned = with_retention(answer_correctly(document, "maskft_bio_forward", 10), document)
+    tuned = with_retention(answer_correctly(document, "maskft_bio_forward", 300), document)
     results = score_dir(tuned, tmp_path / "tuned")
     with pytest.raises(LeaderboardError, match="not readable"):
         create_submission(results, tmp_path / "subs", META)  # the recorded baseline path is gone
+    with pytest.raises(LeaderboardError, match=r"\[retention-baseline\]"):
+        create_submission(results, tmp_path / "subs", META, baseline_dir=base)  # no base entry
+    (tmp_path / "subs").mkdir()
+    shutil.copy(SEED, tmp_path / "subs")
     path = create_submission(results, tmp_path / "subs", META, baseline_dir=base)
-    [verdict] = validate_submissions([path])
+    [verdict] = validate_submissions([path], against=[SEED])
     assert verdict.accepted and verdict.entry.retention == 1.0
 
 
 def test_cli_submit_validate_build(document, tmp_path, capsys):
-    results = score_dir(answer_correctly(document, "maskft_gsm", 100), tmp_path / "score")
+    results = score_dir(answer_correctly(document, "maskft_bio_forward", 300),
+                        tmp_path / "score")
     subs, out = tmp_path / "subs", tmp_path / "board"
     code, stdout, _ = run_cli(capsys, "submit", "--results", results, "--method", "standard",
                               "--base-model", "SmolLM2-135M-Instruct", "--model-name", "my run",
@@ -116,7 +121,7 @@ def test_a_diffusion_score_is_shown_as_diffusion(document, tmp_path):
     subs, out = tmp_path / "subs", tmp_path / "board"
     subs.mkdir()
     shutil.copy(SEED, subs)
-    dllm = answer_correctly(document, "maskft_bio_forward", 50)
+    dllm = answer_correctly(document, "maskft_bio_forward", 300)  # not a near-duplicate
     dllm["summary"]["model_family"] = "diffusion"
     path = create_submission(score_dir(dllm, tmp_path / "score"), subs, SubmissionMeta(
         method="dllm", base_model="tiny-dllm", model_name="my diffusion model"))
@@ -169,7 +174,7 @@ def test_a_pipeline_run_without_math(document, tmp_path):
     """What `maskft-bench run cpu-default` submits: no math, retention against its base score."""
     drop_task(document, "maskft_gsm")
     base = score_dir(document, tmp_path / "scores" / "base")
-    tuned = with_retention(answer_correctly(document, "maskft_bio_reverse", 30), document)
+    tuned = with_retention(answer_correctly(document, "maskft_bio_reverse", 300), document)
     tuned["summary"]["retention"]["baseline"] = str(base)
     subs = tmp_path / "leaderboard" / "submissions"
     for name, doc in (("base", document), ("masked", tuned)):

@@ -1,6 +1,5 @@
 """Every validation rule, with a submission that breaks it and one that passes it."""
 
-import copy
 import gzip
 import json
 
@@ -324,10 +323,17 @@ def test_a_per_dataset_score_without_its_stderr_is_refused_by_the_schema(documen
     assert "datasets/bio/forward" in rejected_by(write(document, tmp_path), "schema")
 
 
-def test_per_sample_scores_are_not_trusted(document, tmp_path):
-    for sample in document["samples"][BIO]:
-        sample["accuracy"] = 1.0
-    assert verdict(write(document, tmp_path)).accepted
+@pytest.mark.parametrize("field", ["accuracy", "exact_match", "contains"])
+def test_per_sample_scores_must_equal_the_recomputed_ones(document, tmp_path, field):
+    sample = next(s for s in document["samples"][BIO] if s[field] == 0.0)
+    sample[field] = 1.0
+    message = rejected_by(write(document, tmp_path), "metrics")
+    assert f"{BIO} question {sample['doc_id']} {field}: reported 1.0" in message
+
+
+def test_the_target_must_be_the_suites_first_answer(document, tmp_path):
+    document["samples"][BIO][0]["target"] = "anything"
+    assert "is not the suite's first answer" in rejected_by(write(document, tmp_path), "samples")
 
 
 def test_better_answers_without_updated_scores(document, tmp_path):
@@ -337,20 +343,29 @@ def test_better_answers_without_updated_scores(document, tmp_path):
     assert BIO in rejected_by(write(better, tmp_path), "metrics")
 
 
-def test_retention_is_recomputed(document, tmp_path):
-    worse = copy.deepcopy(document)
+def test_retention_is_recomputed_against_the_base_entry(document, tmp_path):
+    worse = answer_correctly(document, BIO, 300)  # a different model, not a near-duplicate
     for sample in worse["samples"]["maskft_retention"][:40]:
         sample["resps"], sample["filtered_resps"] = [["no idea"]], ["no idea"]
     rescore(worse)
     reported = with_retention(worse, document)
-    result = verdict(write(reported, tmp_path))
+    result = verdict(write(reported, tmp_path), against=[SEED])
     assert result.accepted, result.line()
     assert 0 < result.entry.retention < 1
+    assert result.entry.retention == reported["summary"]["retention"]["value"]
+    assert "method base" in rejected_by(write(reported, tmp_path), "retention-baseline")
 
     reported["summary"]["retention"]["value"] = 1.0
-    rejected_by(write(reported, tmp_path), "metrics")
+    rejected_by(write(reported, tmp_path), "metrics", against=[SEED])
     reported["baseline_retention_samples"] = None
-    rejected_by(write(reported, tmp_path), "metrics")
+    rejected_by(write(reported, tmp_path), "metrics", against=[SEED])
+
+
+def test_retention_is_shown_without_a_claim_when_the_base_entry_is_there(document, tmp_path):
+    other = answer_correctly(document, BIO, 300, method="masked")
+    path = write(other, tmp_path)
+    assert verdict(path, against=[SEED]).entry.retention == 1.0  # the same retention answers
+    assert verdict(path).entry.retention is None  # no base entry: not shown
 
 
 # duplicate
@@ -372,8 +387,14 @@ def test_duplicate_of_a_file_already_on_the_board(document, tmp_path):
     assert verdict(path, against=[]).accepted
 
 
+def test_one_changed_answer_is_a_near_duplicate(document, tmp_path):
+    changed = answer_correctly(document, BIO, 1, model_name="my own model")
+    message = rejected_by(write(changed, tmp_path), "duplicate", against=[SEED])
+    assert f"near-duplicate of {SEED.name}: 99.9%" in message
+
+
 def test_different_answers_are_not_duplicates(document, tmp_path):
-    other = write(answer_correctly(document, BIO, 1), tmp_path)
+    other = write(answer_correctly(document, BIO, 300), tmp_path)
     assert all(v.accepted for v in validate_submissions([SEED, other]))
 
 
@@ -399,8 +420,8 @@ def test_a_generated_preset_suite_is_accepted_and_labelled(document, small_suite
 
 
 def test_messages_escape_what_could_steer_a_terminal(document, tmp_path):
-    document["summary"]["tasks"]["maskft_\x1b[2Jevil"] = document["summary"]["tasks"][BIO]
-    message = rejected_by(write(document, tmp_path), "task-hash")
+    document["samples"]["maskft_\x1b[2Jevil"] = document["samples"][BIO]
+    message = rejected_by(write(document, tmp_path), "schema")
     assert "\x1b" not in message and "\\x1b[2J" in message
     odd = tmp_path / "\x1b[31mred.json.gz"
     odd.write_bytes(b"")

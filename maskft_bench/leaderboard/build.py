@@ -30,10 +30,14 @@ def submission_files(submissions_dir: Path) -> list[Path]:
 
 
 def validate_files(files: list[Path], submissions_dir: Path) -> list[Verdict]:
-    """`leaderboard validate`: the files given, checked for duplicates against the others in
-    `submissions_dir`; with no files given, every file there."""
+    """`leaderboard validate`: the files given, checked against the others in
+    `submissions_dir` (duplicates, base entries); with no files given, every file there.
+    Nothing to check is an error: a CI job pointed at the wrong directory must not pass."""
     on_board = submission_files(submissions_dir) if submissions_dir.is_dir() else []
     if not files:
+        if not on_board:
+            raise LeaderboardError(f"no submissions to check: {submissions_dir} holds none; give "
+                                   "the files to check or --submissions DIR")
         return validate_submissions(on_board)
     given = {f.resolve() for f in files}
     return validate_submissions(files, against=[p for p in on_board if p.resolve() not in given])

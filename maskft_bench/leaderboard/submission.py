@@ -24,7 +24,7 @@ from .errors import LeaderboardError
 from .limits import SCHEMA_VERSION
 from .recompute import responses_sha256
 from .suites import options_from_manifest
-from .validation import check_document, known_submissions, submission_id
+from .validation import check_against_board, check_document, submission_id
 from .verdict import Rejected
 
 
@@ -130,15 +130,11 @@ def create_submission(results_dir: Path, out_dir: Path, meta: SubmissionMeta, *,
                 "baseline_retention_samples": _baseline_log(summary, baseline_dir)}
     name = metadata["id"] + SUFFIX
     try:
-        _, responses = check_document(document, name)
+        check_against_board(check_document(document, name),
+                            sorted(Path(out_dir).glob(f"*{SUFFIX}")))
     except Rejected as rejection:
         raise LeaderboardError(f"the leaderboard would reject this submission: {rejection}") \
             from rejection
-    existing = known_submissions(sorted(Path(out_dir).glob(f"*{SUFFIX}")))
-    for key in (responses, metadata["id"]):
-        if key in existing:
-            raise LeaderboardError(f"already submitted: {Path(out_dir) / existing[key]} holds the "
-                                   "same responses")
     path = Path(out_dir) / name
     write_bytes(path, encode(document))
     return path

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import jsonlines
 
-from ..suite import SUITE_VERSION, TASKS_COMPATIBLE
-from ..suite.emit import TEST_GROUP
+from ..suite import SUITE_VERSION, TASKS_COMPATIBLE, retention
+from ..suite import templates as T
+from ..suite.bio import REVERSE_PER_PERSON
+from ..suite.emit import RETENTION_TASK, TEST_GROUP
 from ..suite.errors import SuiteError
 from ..suite.generate import SuiteOptions, generate_suite
 from .errors import LeaderboardError
@@ -74,7 +76,28 @@ def parse_options(raw: Mapping, suite_version: str) -> SuiteOptions:
     return SuiteOptions(**{k: v for k, v in raw.items() if k != "gsm8k"})
 
 
-@functools.lru_cache(maxsize=4)
+def question_counts(options: SuiteOptions) -> dict[str, int]:
+    """How many questions each test task of the suite has, from the options alone, so that a
+    submission whose logs cannot be complete is refused before the suite is regenerated (and a
+    file of a million tiny samples before any schema work). tests/test_leaderboard_hostile.py
+    holds it to the generator's manifest."""
+    per_fact = len(T.NAMEDESC_TO_DESCRIPTION["test"]) + len(T.NAMEDESC_TO_NAME["test"])
+    return {
+        f"{TEST_GROUP}_bio_forward": options.bio_people * len(T.BIO_ATTRIBUTES),
+        f"{TEST_GROUP}_bio_reverse": options.bio_people * REVERSE_PER_PERSON["test"],
+        f"{TEST_GROUP}_namedesc_forward": options.namedesc * per_fact,
+        f"{TEST_GROUP}_namedesc_reverse": options.namedesc * per_fact,
+        f"{TEST_GROUP}_gsm": options.math_test,
+        RETENTION_TASK: len(retention.generate(options.seed)),
+    }
+
+
+def largest_counts() -> dict[str, int]:
+    """The most questions a task of any suite within SUITE_OPTION_MAX can have."""
+    return question_counts(SuiteOptions(**{k: v for k, v in SUITE_OPTION_MAX.items() if k != "seed"}))
+
+
+@functools.lru_cache(maxsize=8)
 def regenerate(options: SuiteOptions) -> ShippedSuite:
     """Generate the suite into a temporary directory and keep what validation needs."""
     with tempfile.TemporaryDirectory(prefix="maskft-leaderboard-") as tmp:

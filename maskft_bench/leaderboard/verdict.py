@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .limits import MAX_MESSAGE_CHARS
 from .table import Entry
 
 
@@ -13,12 +14,20 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """At most `limit` characters: a message quoting a 50 MB field stays one readable line."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 5) // 2
+    return f"{text[:half]} ... {text[-half:]}"
+
+
 class Rejected(Exception):
     """A submission broke `rule`; the message says what to fix."""
 
     def __init__(self, rule: str, message: str):
         self.rule = rule
-        self.message = printable(message)
+        self.message = shorten(printable(shorten(message)))
         super().__init__(f"[{rule}] {self.message}")
 
 
@@ -33,7 +42,7 @@ class Verdict:
     entry: Entry | None = field(default=None, compare=False, repr=False)
 
     def line(self) -> str:
-        name = printable(str(self.file))  # file names come from a pull request too
+        name = shorten(printable(str(self.file)))  # file names come from a pull request too
         if self.accepted:
             return f"accepted {name}"
         return f"rejected {name} [{self.rule}]: {self.message}"
