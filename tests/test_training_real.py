@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,13 +90,16 @@ def test_another_runs_directory_is_refused(run, tiny_suite):
         train(config(tiny_suite, learning_rate=1e-5), out)
 
 
-def test_two_process_ddp_on_cpu(tiny_suite, tmp_path):
-    """torchrun with 2 CPU processes (gloo): the same Trainer code, no home-made distribution."""
+def test_two_process_ddp_on_cpu_selects_together(tiny_suite, tmp_path):
+    """torchrun with 2 CPU processes (gloo): the same Trainer code, no home-made distribution
+    but selection's. Two selection rounds (steps 1 and 2), each process answering 2 of the 4
+    questions: both log the same decisions, and best/ is written once, by the main process."""
     out = tmp_path / "ddp"
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
            "-m", "maskft_bench.cli", "train", "--method", "standard", "--data", str(tiny_suite),
            "--out", str(out), "--max-steps", "2", "--batch-size", "2",
-           "--set", "datasets=bio", "--set", "val_items=0", "--set", "save_every=100"]
+           "--set", "datasets=bio", "--set", "val_items=4", "--set", "eval_every=1",
+           "--set", "val_max_new_tokens=8", "--set", "save_every=100"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=900)
     assert result.returncode == 0, result.stderr[-3000:]
@@ -106,6 +110,17 @@ def test_two_process_ddp_on_cpu(tiny_suite, tmp_path):
     state = json.loads((out / "maskft-run.json").read_text())
     assert state["train_examples"] == 4
     assert meta["tokens_seen"] == 2 * state["corpus_tokens"]
+    # not anchored at the line start: the main process's progress bar ends in a carriage return
+    decisions = {rank: re.findall(rf"\[val\] (step [^\n]*) \(process {rank} of 2\)$",
+                                  result.stderr, re.MULTILINE) for rank in (0, 1)}
+    assert len(decisions[0]) == 2 and decisions[0] == decisions[1], result.stderr[-3000:]
+    assert "new best" in decisions[0][0]
+    rounds = [r for r in map(json.loads, (out / "metrics.jsonl").open()) if "validation" in r]
+    assert [r["step"] for r in rounds] == [1, 2]  # the main process records every round once
+    best_step = max(int(d.split(":")[0].removeprefix("step ")) for d in decisions[0]
+                    if "new best" in d)
+    assert sorted(p.name for p in out.iterdir() if "best" in p.name) == ["best"]
+    assert json.loads((out / "best" / META_FILE).read_text())["optimizer_steps"] == best_step
 
 
 def test_methods_given_one_token_budget_end_within_one_step_of_it(tiny_suite, tmp_path):

@@ -28,6 +28,7 @@ from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from ..atomic import read_json, staged_directory, write_json, write_text
+from . import distributed
 from .collator import MaskingCollator, MaskStream
 from .compute import ComputeMeter
 from .formats import Example
@@ -256,20 +257,28 @@ class RunMetadata(TrainerCallback):
             write_json(checkpoint / META_FILE, self.record(state))
 
     def save_model(self, model, target: Path, meta: dict) -> None:
-        """Model, tokenizer and `meta` into `target`, which appears whole or not at all."""
+        """Model, tokenizer and `meta` into `target`, which appears whole or not at all. Every
+        process calls it (a sharded model's state dict is gathered from all); the main process
+        writes."""
+        state_dict = distributed.full_state_dict(model)
+        if distributed.rank_and_world()[0] != 0:
+            return
         with staged_directory(target) as stage:
-            model.save_pretrained(stage)
+            model.save_pretrained(stage, state_dict=state_dict)
             self.tokenizer.save_pretrained(stage)
             write_json(stage / META_FILE, meta)
 
 
 class Selection(TrainerCallback):
     """Checkpoint selection on the validation questions (selection.py): every `eval_every`
-    optimizer steps and at the end of training, on the main process; a model more accurate
-    than every one before replaces best/. Each round is a {"step", "tokens_seen", "validation"}
-    record in metrics.jsonl. A resumed run reads the best accuracy so far from best/, so only a
-    better model replaces it. No round after a NaN stop (the weights are broken), nor without
-    validation questions (score None)."""
+    optimizer steps and at the end of training; a model more accurate than every one before
+    replaces best/. Every process takes part: each answers its share of the questions, all get
+    the gathered scores and so take the same decision, which each logs on one line
+    ("[val] step ... (process r of n)"); the main process writes best/. Each round is a
+    {"step", "tokens_seen", "validation"} record in metrics.jsonl. A resumed run reads the best
+    accuracy so far from best/, so only a better model replaces it. No round after a NaN stop
+    (the weights are broken; every process sees the same reduced loss), nor without validation
+    questions (score None)."""
 
     def __init__(self, best_dir: Path, score: Callable[..., dict] | None, eval_every: int,
                  metrics: MetricsLog, metadata: RunMetadata, guard: NanGuard):
@@ -282,16 +291,20 @@ class Selection(TrainerCallback):
         return bool(self.eval_every) and state.global_step % self.eval_every == 0
 
     def _round(self, state, model) -> None:
-        if self.score is None or self.guard.step is not None or not state.is_world_process_zero:
+        if self.score is None or self.guard.step is not None:
             return
         scores = self.score(model)
         self.metrics.append(state, {"step": state.global_step,
                                     "tokens_seen": int(state.num_input_tokens_seen),
                                     "validation": scores})
-        print(f"[val] step {state.global_step}: accuracy {scores['val_accuracy']:.3f}",
-              file=sys.stderr)
-        if self.best is None or scores["val_accuracy"] > self.best:
-            self.best = scores["val_accuracy"]
+        accuracy = scores["val_accuracy"]
+        better = self.best is None or accuracy > self.best
+        decision = "new best, saved to best/" if better else f"best stays {self.best:.3f}"
+        rank, world = distributed.rank_and_world()
+        print(f"[val] step {state.global_step}: accuracy {accuracy:.3f}, {decision} "
+              f"(process {rank} of {world})", file=sys.stderr)
+        if better:
+            self.best = accuracy
             self.metadata.save_model(model, self.best_dir, self.metadata.record(state, **scores))
 
     def on_step_end(self, args, state, control, model=None, **kwargs):

@@ -1,7 +1,8 @@
 """The training run: transformers' Trainer with this project's data, collator and callbacks.
 
 Trainer (with accelerate underneath) provides the loop, mixed precision, checkpointing,
-resume and DDP/FSDP under `torchrun` or `accelerate launch`; nothing here is distributed code.
+resume and DDP/FSDP under `torchrun` or `accelerate launch`; the only distributed code is what
+selection and saving best/ and final/ need (distributed.py).
 This module only wires the parts together (model, corpus, collator, callbacks, Trainer); each
 callback's job is in callbacks.py.
 
@@ -206,6 +207,15 @@ def _scorer(config: TrainConfig, tokenizer, answer_fn) -> Callable[..., dict] | 
                    max_new_tokens=validation_tokens(config, tokenizer, items), answer_fn=answer_fn)
 
 
+def _check_fsdp_version(trainer) -> None:
+    """FSDP1's wrapper answers generate() from the inner model, whose root parameters stay
+    sharded, so selection (and with it best/) needs FSDP2."""
+    plugin = getattr(trainer.accelerator.state, "fsdp_plugin", None)
+    if plugin is not None and plugin.fsdp_version != 2:
+        raise TrainError(f"fsdp_version {plugin.fsdp_version} is not supported; set "
+                         "fsdp_version: 2 in the accelerate config (train/accelerate/fsdp.yaml)")
+
+
 def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bool = False,
           overwrite: bool = False) -> dict:
     """Run (or continue) one training run and return the final model's metadata."""
@@ -248,6 +258,7 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     trainer = method.trainer_class()(
         model=model, args=args, train_dataset=ExampleDataset(corpus.examples),
         data_collator=collator, processing_class=tokenizer, callbacks=callbacks)
+    _check_fsdp_version(trainer)
     meter.install(trainer)
     digest.install(trainer)
     trainer.train(resume_from_checkpoint=checkpoint)
@@ -258,6 +269,5 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
                          f"finite); stopped. The last good "
                          f"checkpoint is {last or 'none (lower the learning rate)'}")
     final = metadata.record(state, best_val_accuracy=selection.best)
-    if state.is_world_process_zero:
-        metadata.save_model(trainer.model, out / "final", final)
+    metadata.save_model(trainer.model, out / "final", final)  # every process: FSDP gathers
     return final

@@ -2,7 +2,9 @@
 
 Cheap on purpose: a fixed, small set of val questions, greedy decoding with few new tokens,
 scored with the suite's own metric. The test split is never read. Diffusion LMs answer with
-the same sampler as the `dllm` scoring backend, not with left-to-right decoding.
+the same sampler as the `dllm` scoring backend, not with left-to-right decoding. Under several
+processes each answers its share of the questions and all of them get every score
+(distributed.py), so all reach the same decision.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import torch
 from .. import metrics
 from ..dllm.model import DiffusionModel
 from ..dllm.sampler import SamplerSettings
+from . import distributed
 
 AnswerFn = Callable[..., list[str]]
 
@@ -31,13 +34,16 @@ def generate_answers(model, tokenizer, prompts: list[str], max_new_tokens: int,
     side = tokenizer.padding_side
     tokenizer.padding_side = "left"  # generation continues from the right end of each row
     answers = []
+    # A sharded model's forward passes are collectives: every process decodes until all have
+    # finished (transformers detects FSDP1 and its own FSDP2 wrapping, not accelerate's).
+    synced = distributed.sharded(model) and distributed.rank_and_world()[1] > 1
     try:
         for start in range(0, len(prompts), batch_size):
             chats = [_chat(tokenizer, p) for p in prompts[start:start + batch_size]]
             batch = tokenizer(chats, return_tensors="pt", padding=True,
                               add_special_tokens=False).to(model.device)
             out = model.generate(**batch, max_new_tokens=max_new_tokens, do_sample=False,
-                                 pad_token_id=tokenizer.pad_token_id)
+                                 pad_token_id=tokenizer.pad_token_id, synced_gpus=synced)
             answers += tokenizer.batch_decode(out[:, batch["input_ids"].shape[1]:],
                                               skip_special_tokens=True)
     finally:
@@ -59,12 +65,17 @@ def diffusion_answers(model, tokenizer, prompts: list[str], max_new_tokens: int,
 
 def evaluate(model, tokenizer, items: list[dict], max_new_tokens: int,
              answer_fn: AnswerFn = generate_answers) -> dict[str, float]:
-    """Mean accuracy per val file and overall (the macro average selects checkpoints)."""
-    answers = answer_fn(model, tokenizer, [i["prompt"] for i in items], max_new_tokens)
+    """Mean accuracy per val file and overall (the macro average selects checkpoints). Every
+    process must call it: each answers its share, and all get the same scores."""
+    mine = distributed.share(len(items), *distributed.rank_and_world())
+    answers = answer_fn(model, tokenizer, [items[i]["prompt"] for i in mine], max_new_tokens)
+    scored = {i: metrics.score(items[i]["scoring"], answer, items[i]["answers"])["accuracy"]
+              for i, answer in zip(mine, answers, strict=True)}
+    for other in distributed.gather(scored):
+        scored |= other
     per_file: dict[str, list[float]] = {}
-    for item, answer in zip(items, answers, strict=True):
-        score = metrics.score(item["scoring"], answer, item["answers"])["accuracy"]
-        per_file.setdefault(item["val_file"], []).append(score)
+    for i, item in enumerate(items):
+        per_file.setdefault(item["val_file"], []).append(scored[i])
     result = {name: sum(v) / len(v) for name, v in per_file.items()}
     result["val_accuracy"] = sum(result.values()) / len(result)
     return result
