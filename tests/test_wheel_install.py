@@ -26,6 +26,11 @@ def _shipped_files() -> list[str]:
     return [f for f in listed.split("\0") if f and (REPO / f).is_file()]
 
 
+def _clean_env() -> dict[str, str]:
+    """Without this checkout on PYTHONPATH: pip would take it for the installed package."""
+    return {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+
+
 @pytest.fixture(scope="module")
 def venv(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("wheel")
@@ -34,19 +39,19 @@ def venv(tmp_path_factory) -> Path:
         (source / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(REPO / name, source / name)
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "--quiet", "-w", str(root / "dist"), str(source)], check=True)
+                    "--quiet", "-w", str(root / "dist"), str(source)], check=True, env=_clean_env())
     venv = root / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, env=_clean_env())
     wheel = next((root / "dist").glob("maskft_bench-*.whl"))
     subprocess.run([venv / "bin" / "python", "-m", "pip", "install", "--quiet", "--no-deps",
-                    "--no-index", str(wheel)], check=True)
+                    "--no-index", str(wheel)], check=True, env=_clean_env())
     site = next(venv.glob("lib/python*/site-packages"))
     (site / "shared_dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     return venv
 
 
 def _run(venv: Path, cwd: Path, *command: str) -> str:
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
+    env = _clean_env()
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env['PATH']}"
     result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     assert result.returncode == 0, f"{command}: {result.stderr[-3000:]}"
