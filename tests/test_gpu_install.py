@@ -3,8 +3,9 @@
 index to the pinned vLLM and the torch it pins, PyPI's CUDA build, with no conflict.
 
 pip resolves from the index's metadata files (the dev extra asks for pip 26: pip 23.2 downloaded
-every wheel, GBs here) and installs nothing: 263 packages on 2026-12-02. Local pip configuration is ignored, as on a fresh
-GPU machine: this project's machines point pip at a CPU torch wheel on disk.
+every wheel, GBs here) and installs nothing: 263 packages on 2026-12-02. Local pip
+configuration is ignored, as on a fresh GPU machine: this project's machines point pip at a CPU
+torch wheel on disk.
 """
 
 import json
