@@ -61,8 +61,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "(the paper's), then --config RECIPE.yaml and its per_method: block, then the flags "
         "given and --set. Rerunning the same command resumes from the last checkpoint.")
     p.add_argument("--out", type=Path, required=True, help="run directory")
-    p.add_argument("--config", type=Path, help="training recipe YAML, or the name of one shipped "
-                   "with the package (cpu-demo, gpu-h100)")
+    p.add_argument("--config", type=Path, help="training recipe YAML, or a shipped one's name (cpu-demo)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a setting by its "
                    "name in a recipe (the flag's, with _ for -), e.g. --set mask_schedule=fixed")
     p.add_argument("--resume", action="store_true",
@@ -85,8 +84,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=flag_type(tuple[int, ...]),
                    help="comma-separated seeds instead of the recipe's, e.g. 0,1")
     p.add_argument("--overwrite", action="store_true", help=START_OVER)
-    p.add_argument("--dry-run", action="store_true", help="check the recipe and --out, print the "
-                   "stages (done or to run) and stop: no model is loaded, nothing is written")
+    p.add_argument("--dry-run", action="store_true", help="check, print the stages and stop (writes nothing)")
 
 
 def _add_submit(sub: argparse._SubParsersAction) -> None:
