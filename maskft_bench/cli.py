@@ -115,7 +115,18 @@ def _add_others(sub: argparse._SubParsersAction) -> None:
         description="Validates every submission (and refuses to build if one is rejected), then "
         "writes the markdown tables and the static page.")
     build.add_argument("--out", type=Path, default=SUBMISSIONS.parent, help="default: %(default)s")
-    for p in (validate, build):
+    reproduce = actions.add_parser(
+        "reproduce", help="score a submission's model again and compare its responses",
+        description="Validates FILE, regenerates its suite, scores its model with the recorded "
+        "backend, dtype, revision, batch size and chat template, and prints the share of "
+        "identical responses (per task and overall); writes the record that `build` marks the "
+        "entry with into reproductions/ beside --submissions.")
+    reproduce.add_argument("file", type=Path, help="a submission file (<id>.json.gz)")
+    reproduce.add_argument("--model", help="model directory or hub id to score instead of the "
+                           "recorded one (when its weights live elsewhere here)")
+    reproduce.add_argument("--trust-remote-code", action="store_true", help="run the model's own "
+                           "code (diffusion LMs such as LLaDA); a submission cannot ask for it")
+    for p in (validate, build, reproduce):
         p.add_argument("--submissions", type=Path, default=SUBMISSIONS,
                        help="the accepted submissions (default: %(default)s)")
     sub.add_parser("tasks-dir", help="print the directory of the shipped suite (for lm_eval --include_path)")
@@ -163,6 +174,13 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_REJECTED if any(not v.accepted for v in verdicts) else 0
 
 
+def _reproduce(args: argparse.Namespace) -> None:
+    from .leaderboard.reproduce import format_record, reproduce
+
+    record, path = reproduce(args.file, args.submissions, args.model, args.trust_remote_code)
+    print(format_record(record), path, sep="\n")
+
+
 def _run(args: argparse.Namespace) -> None:
     from .pipeline import dry_run, load, run  # the training stack: imported only when it runs
 
@@ -171,6 +189,7 @@ def _run(args: argparse.Namespace) -> None:
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int | None]] = {
     "generate": _generate, "train": _train, "run": _run, "leaderboard validate": _validate,
+    "leaderboard reproduce": _reproduce,
     "score": lambda a: print(format_summary(score(ScoreOptions(**given(a, ScoreOptions)))),
                              a.out, sep="\n"),
     "submit": lambda a: print(create_submission(a.results, a.out, SubmissionMeta(

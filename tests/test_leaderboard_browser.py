@@ -4,6 +4,7 @@ Needs `apt-get install chromium chromium-driver` (.ci/run installs them); it fai
 skips, without them. The screenshot it takes is saved to test-artifacts/leaderboard.png.
 """
 
+import json
 import shutil
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from maskft_bench.leaderboard import build_leaderboard
+from maskft_bench.leaderboard.recompute import responses_sha256
+from maskft_bench.leaderboard.reproductions import record_path
 
 pytestmark = pytest.mark.slow  # about 7 s: five submissions and a browser start
 CHROMIUM = Path("/usr/bin/chromium")
@@ -70,6 +73,10 @@ def page(tmp_path_factory, seed_document, small_suite) -> Path:
     knowledge_only = document_for_suite(seed, small_suite, answer="Sorry")
     drop_task(knowledge_only, "maskft_gsm")
     write(knowledge_only, subs)
+    reproduced = record_path(subs, seed["metadata"]["id"])  # the seed entry, reproduced
+    reproduced.parent.mkdir()
+    reproduced.write_text(json.dumps({"id": seed["metadata"]["id"], "share": 1.0,
+                                      "responses_sha256": responses_sha256(seed["samples"])}))
     build_leaderboard(subs, root / "site")
     return root / "site" / "index.html"
 
@@ -158,6 +165,13 @@ def test_forward_and_reverse_show_each_dataset_under_a_group_header(loaded):
             assert mean == pytest.approx(sum(parts) / 2, abs=1e-3)  # shown rounded to 0.001
     row = cells(loaded, "model_name").index("standard-demo")  # 420 biography answers right
     assert float(cells(loaded, "bio_forward")[row]) > float(cells(loaded, "namedesc_forward")[row])
+
+
+def test_a_reproduced_entry_shows_its_share(loaded, seed_document):
+    row = cells(loaded, "model_name").index(seed_document["metadata"]["model_name"])
+    shown = cells(loaded, "reproduction")
+    assert shown[row] == "yes 1.000"
+    assert shown[:row] + shown[row + 1:] == ["–"] * 4
 
 
 def test_markup_in_submitted_strings_is_shown_as_text(loaded):

@@ -14,6 +14,7 @@ from transformers.trainer_callback import TrainerControl, TrainerState
 from maskft_bench.training.callbacks import (
     META_FILE,
     STREAM_FILE,
+    InputsDigest,
     MaskStreamCheckpoint,
     MetricsLog,
     NanGuard,
@@ -119,6 +120,44 @@ def test_metrics_are_the_log_history_with_a_rate_per_interval(tmp_path):
     assert lines[2]["validation"] == {"val_accuracy": 0.5}
 
 
+def test_a_restarted_run_keeps_the_metrics_up_to_its_checkpoint_once(tmp_path):
+    """Killed after logging steps 4 and 5 (the last line torn), resumed from checkpoint 3:
+    steps 4 and 5 will be logged again, so their lines go."""
+    lines = [json.dumps({"step": s, "loss": 1.0}) for s in range(1, 6)]
+    lines.insert(3, json.dumps({"step": 3, "validation": {"val_accuracy": 0.5}}))
+    (tmp_path / "metrics.jsonl").write_text("\n".join(lines) + '\n{"step": 6, "lo')
+    metrics = MetricsLog(tmp_path)
+    metrics.on_train_begin(None, TrainerState(global_step=3), TrainerControl())
+    kept = [json.loads(line) for line in (tmp_path / "metrics.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in kept] == [1, 2, 3, 3] and "validation" in kept[-1]
+    metrics.on_train_begin(None, TrainerState(global_step=0), TrainerControl())  # no checkpoint
+    assert (tmp_path / "metrics.jsonl").read_text() == ""
+
+
+def test_the_inputs_digest_follows_every_batch_and_its_masks():
+    def digests(collator, n):
+        digest = InputsDigest()
+        values = []
+        for batch in batches(collator, n):
+            digest.update(batch)
+            values.append(digest.value)
+        return values
+
+    first = digests(COLLATORS["masking"](1), 3)
+    assert first == digests(COLLATORS["masking"](1), 3)
+    assert len(set(first)) == 3  # chained: each step's digest covers the steps before
+    other = digests(COLLATORS["masking"](2), 3)  # the same rows, other masks
+    assert not set(first) & set(other)
+    one = InputsDigest()
+    batch = batches(COLLATORS["masking"](1), 1)[0]
+    one.update({**batch, "labels": batch["labels"].clone().fill_(IGNORE)})
+    assert one.value != first[0]  # labels count too
+    saved = InputsDigest()
+    saved.on_train_begin(None, TrainerState(global_step=2, stateful_callbacks={
+        "InputsDigest": {"args": {}, "attributes": {"value": first[1]}}}), TrainerControl())
+    assert saved.value == first[1]  # a resumed run continues the chain
+
+
 def test_nan_guard_stops_without_saving():
     guard, state = NanGuard(), TrainerState(global_step=4)
     control = TrainerControl(should_save=True)
@@ -189,3 +228,9 @@ def test_a_resumed_run_trains_on_the_same_masks(tmp_path, small_suite, tiny_llam
                 if "loss" in r}
 
     assert losses(resumed) == {4: losses(tmp_path / "whole")[4]}
+
+    def digests(run):
+        return {r["step"]: r["inputs_sha256"] for r in map(json.loads, (run / "metrics.jsonl").open())
+                if "loss" in r}
+
+    assert digests(resumed) == {4: digests(tmp_path / "whole")[4]}

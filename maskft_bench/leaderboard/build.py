@@ -13,6 +13,7 @@ from ..atomic import write_text
 from .errors import LeaderboardError
 from .render_html import render_html
 from .render_markdown import render_markdown
+from .reproductions import load_records, mark
 from .table import boards
 from .validation import validate_submissions
 from .verdict import Verdict
@@ -48,13 +49,14 @@ def _vendor(out_dir: Path) -> None:
 
 def build_leaderboard(submissions_dir: Path, out_dir: Path) -> list[Path]:
     """Validate every submission, then write README.md and index.html (plus vendor/ when
-    `out_dir` is not the repository's leaderboard/); refuses if any file is rejected."""
+    `out_dir` is not the repository's leaderboard/) with the reproduction records beside the
+    submissions; refuses if any file is rejected or a record belongs to no entry."""
     verdicts = validate_submissions(submission_files(Path(submissions_dir)))
     rejected = [v for v in verdicts if not v.accepted]
     if rejected:
         raise LeaderboardError(f"refusing to build: {len(rejected)} rejected submission(s), "
                                f"first: {rejected[0].line()}")
-    board_list = boards(v.entry for v in verdicts)
+    board_list = boards(mark((v.entry for v in verdicts), load_records(Path(submissions_dir))))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _vendor(out_dir)

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from markupsafe import Markup
 
 from ..suite import SUITE_VERSION
+from .reproductions import REPRODUCED_SHARE
 from .table import Board, method_colours
 
 PAGE_DIR = Path(__file__).with_name("page")
@@ -51,5 +52,6 @@ def render_html(board_list: Sequence[Board]) -> str:
         js=Markup((PAGE_DIR / "page.js").read_text()),
         vendor=VENDOR,
         suite_version=SUITE_VERSION,
+        reproduced_share=f"{REPRODUCED_SHARE:.0%}",
         submissions=sum(len(b.ranked) for b in board_list),
     )

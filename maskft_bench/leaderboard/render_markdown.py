@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from ..markdown import escape, table
 from ..scoring.summary import DATASETS, DIRECTIONS
 from ..suite import SUITE_VERSION
-from .table import Board
+from .reproductions import REPRODUCED_SHARE
+from .table import Board, Entry
 
 
 def _score(value: float | None) -> str:
@@ -20,7 +21,14 @@ def _count(value: int | None) -> str:
 
 
 _SHORT = {"forward": "fwd", "reverse": "rev"}
-_TEXT_COLUMNS = {"model", "method", "family", "date"}  # left-aligned; numbers align right
+# left-aligned; numbers align right
+_TEXT_COLUMNS = {"model", "method", "family", "reproduced", "date"}
+
+
+def _reproduced(entry: Entry) -> str:
+    if entry.reproduction is None:
+        return "–"
+    return f"{'yes' if entry.reproduced else 'no'} ({entry.reproduction:.3f})"
 
 
 def _direction_columns() -> list[tuple[str, str]]:
@@ -37,9 +45,11 @@ _DIRECTION_COLUMNS = _direction_columns()
 
 def _table(board: Board) -> str:
     retention = any(r.entry.retention is not None for r in board.ranked)
+    reproduced = any(r.entry.reproduction is not None for r in board.ranked)
     columns = ["rank", "model", "method", "family", *(name for name, _ in _DIRECTION_COLUMNS)]
     columns += ["math", "aggregate"] if board.math else ["knowledge"]
-    columns += ["retention"] * retention + ["training tokens", "date"]
+    columns += ["retention"] * retention + ["reproduced"] * reproduced
+    columns += ["training tokens", "date"]
     rows = []
     for r in board.ranked:
         e = r.entry
@@ -52,6 +62,8 @@ def _table(board: Board) -> str:
             cells.append(f"**{_score(e.knowledge)}**")
         if retention:
             cells.append(_score(e.retention))
+        if reproduced:
+            cells.append(_reproduced(e))
         cells += [_count(e.training_tokens), e.date]
         rows.append(cells)
     return table(columns, rows, ["left" if c in _TEXT_COLUMNS else "right" for c in columns])
@@ -89,6 +101,11 @@ def render_markdown(board_list: Sequence[Board]) -> str:
             "number was recomputed from the submitted responses. Entries on different suites, or "
             "scored with and without math, are different benchmarks, so each has its own table; "
             "the suite with the most entries comes first. "
+            "That proves a file consistent, not that a model gave its answers: **reproduced** "
+            "says that `maskft-bench leaderboard reproduce` scored the entry's model again and "
+            f"got the same responses (yes: at least {REPRODUCED_SHARE:.0%} identical, the share in "
+            "brackets; the "
+            "record is in [reproductions/](reproductions/)). "
             "The sortable, filterable "
             "version with plots is [index.html](index.html) (a static page: open it from a clone, "
             "no server)."),

@@ -54,6 +54,10 @@ class Entry:
     notes: str
     recipe: str | None
     seed: int | None
+    # From a reproduction record (reproductions.py), not the submission: the share of its
+    # responses a rerun of its model gave again, and whether that counts as reproduced.
+    reproduction: float | None = None
+    reproduced: bool | None = None
 
     def score(self) -> float:
         """What the entry is ranked by on its board."""

@@ -1,6 +1,8 @@
 """The training run's Trainer callbacks, one job each; engine.train wires them up.
 
-  MetricsLog            metrics.jsonl: Trainer's log entries with a token rate, validation scores
+  MetricsLog            metrics.jsonl: Trainer's log entries with a token rate and the inputs
+                        digest, validation scores; each step once, also after a resume
+  InputsDigest          a running hash of every micro-batch trained on (masks included)
   NanGuard              stops at the first loss or gradient norm that is not finite
   MaskSchedule          tells the masking collator how long the run is (linear schedule)
   MaskStreamCheckpoint  the collator's random stream in every checkpoint, restored on resume
@@ -11,18 +13,21 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 
 import torch
 from transformers import TrainerCallback
+from transformers.trainer_callback import ExportableState
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
-from ..atomic import read_json, staged_directory, write_json
+from ..atomic import read_json, staged_directory, write_json, write_text
 from .collator import MaskingCollator, MaskStream
 from .compute import ComputeMeter
 from .formats import Example
@@ -36,19 +41,76 @@ def _checkpoint_dir(args, state) -> Path:
     return Path(args.output_dir) / f"{PREFIX_CHECKPOINT_DIR}-{state.global_step}"
 
 
+class InputsDigest(TrainerCallback, ExportableState):
+    """A running SHA-256 over every micro-batch this process trains on: each tensor of the
+    collator's batch (input ids with their mask tokens, labels, attention mask, mask ratios),
+    its name, dtype and shape, chained onto the digest before it.
+
+    MetricsLog writes the digest into each line of metrics.jsonl, so two runs trained on the
+    same inputs, masks included, up to a step exactly when their digests at that step agree:
+    how a resumed run is checked against an uninterrupted one (or two machines against each
+    other). `install` wraps Trainer.training_step, which receives each micro-batch as the
+    collator made it. The digest is saved in every checkpoint's trainer_state.json
+    (stateful_callbacks) and read back on resume. Under DDP each process hashes its own
+    batches and the main process's digest is logged.
+    """
+
+    def __init__(self):
+        self.value = ""
+
+    def install(self, trainer) -> None:
+        trainer.add_callback(self)
+        step = trainer.training_step
+
+        def training_step(model, inputs, *args, **kwargs):
+            self.update(inputs)
+            return step(model, inputs, *args, **kwargs)
+
+        trainer.training_step = training_step
+
+    def update(self, inputs: Mapping[str, Any]) -> None:
+        digest = hashlib.sha256(self.value.encode())
+        for name in sorted(inputs):
+            value = inputs[name]
+            if torch.is_tensor(value):
+                value = value.detach().cpu().contiguous()
+                digest.update(f"{name}:{value.dtype}:{tuple(value.shape)}".encode())
+                digest.update(value.reshape(-1).view(torch.uint8).numpy().tobytes())
+        self.value = digest.hexdigest()
+
+    def state(self) -> dict:
+        return {"args": {}, "attributes": {"value": self.value}}
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        """A fresh run starts from the empty digest; a resumed one from its checkpoint's."""
+        name = type(self).__name__
+        saved = state.stateful_callbacks.get(name) if state.global_step else None
+        self.value = saved["attributes"]["value"] if saved else ""
+        if state.global_step and not saved:
+            warnings.warn(f"resumed from a checkpoint without {name}: the inputs digests after "
+                          f"step {state.global_step} cover only the resumed steps", stacklevel=2)
+            state.stateful_callbacks[name] = self.state()  # Trainer's save expects the entry
+
+
 class MetricsLog(TrainerCallback):
     """metrics.jsonl, read by pipeline/report.py, benchmarks and tests; the main process writes.
 
     One line per Trainer log: Trainer's own log-history entry (loss, grad_norm, learning_rate,
-    epoch, num_input_tokens_seen, train_runtime, ...) with step, tokens_seen and
-    tokens_per_second, the input tokens per second since the previous entry of this train()
-    call, from those entries' num_input_tokens_seen and train_runtime (Trainer's own
-    train_tokens_per_second averages over the whole call, which hides a slowdown). Other
-    callbacks add records with `append` (Selection: {"step", "tokens_seen", "validation"}).
+    epoch, num_input_tokens_seen, train_runtime, ...) with step, tokens_seen, inputs_sha256
+    (InputsDigest, when given) and tokens_per_second, the input tokens per second since the
+    previous entry of this train() call, from those entries' num_input_tokens_seen and
+    train_runtime (Trainer's own train_tokens_per_second averages over the whole call, which
+    hides a slowdown). Other callbacks add records with `append` (Selection: {"step",
+    "tokens_seen", "validation"}).
+
+    Each step appears once: a run killed after its last checkpoint has logged the steps after
+    it, which the resumed run trains and logs again, so at the start of training the file
+    keeps only the records up to the step training starts from (a torn last line goes too).
     """
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, digest: InputsDigest | None = None):
         self.path = out / "metrics.jsonl"
+        self.digest = digest
         self._first = 0  # index of this train() call's first log-history entry
 
     def append(self, state, record: dict) -> None:
@@ -58,11 +120,27 @@ class MetricsLog(TrainerCallback):
 
     def on_train_begin(self, args, state, control, **kwargs):
         self._first = len(state.log_history)  # a resumed run starts with its checkpoint's
+        if state.is_world_process_zero and self.path.is_file():
+            self._keep_until(state.global_step)
+
+    def _keep_until(self, step: int) -> None:
+        kept = []
+        for line in self.path.read_text().splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:  # a line cut short by the kill
+                continue
+            if isinstance(record, dict) and isinstance(record.get("step"), int) \
+                    and record["step"] <= step:
+                kept.append(line + "\n")
+        write_text(self.path, "".join(kept))
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         entry = state.log_history[-1]  # Trainer.log appends it just before calling on_log
         record = {"step": state.global_step, "tokens_seen": int(state.num_input_tokens_seen),
                   **{k: v for k, v in entry.items() if k != "step"}}
+        if self.digest is not None:
+            record["inputs_sha256"] = self.digest.value
         rate = self._rate(state.log_history)
         if rate is not None:
             record["tokens_per_second"] = rate

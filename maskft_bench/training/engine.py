@@ -7,7 +7,8 @@ callback's job is in callbacks.py.
 
 Output directory:
   maskft-run.json     the resolved config; a rerun with the same config resumes
-  metrics.jsonl       one line per logging step and per validation round
+  metrics.jsonl       one line per logging step (with a digest of the inputs trained on so far,
+                      masks included) and per validation round; each step once after a resume
   checkpoint-<step>/  HF checkpoints for resume (model, tokenizer, optimizer, trainer state,
                       and mask-stream-<process>.pt, the collator's random state)
   best/ final/        HF model directories: best on validation QA, and the last
@@ -35,6 +36,7 @@ from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
 from ..errors import MaskftError
 from .callbacks import META_FILE as META_FILE  # re-exported: pipeline/ and tests read it here
 from .callbacks import (
+    InputsDigest,
     MaskSchedule,
     MaskStreamCheckpoint,
     MetricsLog,
@@ -231,7 +233,8 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
         write_json(out / RUN_FILE, {"fingerprint": config.fingerprint(), **meta})
     meter = ComputeMeter(model.config, causal=method.family != "diffusion")
     metadata = RunMetadata(meta, tokenizer, meter, corpus.text_tokens)
-    metrics, guard = MetricsLog(out), NanGuard()
+    digest = InputsDigest()
+    metrics, guard = MetricsLog(out, digest), NanGuard()
     selection = Selection(out / "best", _scorer(config, tokenizer, answer_fn), config.eval_every,
                           metrics, metadata, guard)
     callbacks: list[TrainerCallback] = [metrics, guard, metadata, selection,
@@ -246,6 +249,7 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
         model=model, args=args, train_dataset=ExampleDataset(corpus.examples),
         data_collator=collator, processing_class=tokenizer, callbacks=callbacks)
     meter.install(trainer)
+    digest.install(trainer)
     trainer.train(resume_from_checkpoint=checkpoint)
     state = trainer.state
     if guard.step is not None:

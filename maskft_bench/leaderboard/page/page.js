@@ -39,6 +39,16 @@
     return wrap;
   }
 
+  // A reproduction record's verdict and share of identical responses; "–" where none exists.
+  function reproducedCell(cell) {
+    const row = cell.getRow().getData();
+    if (row.reproduction === null) return span("–");
+    const el = span((row.reproduced ? "yes " : "no ") + score(row.reproduction),
+                    row.reproduced ? "reproduced" : "not-reproduced");
+    el.title = "share of the responses a rerun of the model gave again";
+    return el;
+  }
+
   const number = { sorter: "number", hozAlign: "right", headerHozAlign: "right", minWidth: 72 };
   const words = { formatter: asText(String), cssClass: "wrap" };
   const scoreColumn = (title, field, minWidth, extra) =>
@@ -74,6 +84,8 @@
         cssClass: "score-aggregate" },
       scoreColumn("Knowledge", "knowledge", 100, { cssClass: "score-aggregate", visible: false }),
       scoreColumn("Retention", "retention", 88),
+      { title: "Repro\u00adduced", field: "reproduction", ...number, formatter: reproducedCell,
+        minWidth: 88 },
       { title: "Training", columns: [
         { title: "Tokens", field: "training_tokens", ...number, formatter: asText(count) },
         { title: "FLOPs", field: "training_flops", ...number, formatter: asText(flops), minWidth: 76 },
