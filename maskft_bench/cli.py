@@ -61,7 +61,7 @@ def _add_train(sub: argparse._SubParsersAction) -> None:
         "(the paper's), then --config RECIPE.yaml and its per_method: block, then the flags "
         "given and --set. Rerunning the same command resumes from the last checkpoint.")
     p.add_argument("--out", type=Path, required=True, help="run directory")
-    p.add_argument("--config", type=Path, help="recipe YAML (see train/)")
+    p.add_argument("--config", type=Path, help="training recipe YAML, or a shipped one's name (cpu-demo)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="a setting by its "
                    "name in a recipe (the flag's, with _ for -), e.g. --set mask_schedule=fixed")
     p.add_argument("--resume", action="store_true",
@@ -78,12 +78,13 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         "model, train and score each method, then write leaderboard entries, the leaderboard and "
         "report.md with figures. Stages already done are skipped, so a rerun resumes an "
         "interrupted run, and other --seeds add those seeds to the report.")
-    p.add_argument("recipe", help="a recipe YAML, or the name of one in train/recipes/ "
-                   "(cpu-default: ~20 min on a 2-core CPU; gpu-h100)")
+    p.add_argument("recipe", help="a recipe YAML, or the name of one shipped with the package "
+                   "(cpu-default: ~20 min on a 2-core CPU; cpu-long, cpu-paper, gpu-h100)")
     p.add_argument("--out", type=Path, help="output directory (default: runs/<recipe name>)")
     p.add_argument("--seeds", type=flag_type(tuple[int, ...]),
                    help="comma-separated seeds instead of the recipe's, e.g. 0,1")
     p.add_argument("--overwrite", action="store_true", help=START_OVER)
+    p.add_argument("--dry-run", action="store_true", help="check, print the stages and stop (writes nothing)")
 
 
 def _add_submit(sub: argparse._SubParsersAction) -> None:
@@ -181,9 +182,9 @@ def _reproduce(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from .pipeline import load, run  # the training stack: imported only when it runs
+    from .pipeline import dry_run, load, run  # the training stack: imported only when it runs
 
-    print(run(*load(args.recipe, args.seeds), args.out, args.overwrite))
+    print((dry_run if args.dry_run else run)(*load(args.recipe, args.seeds), args.out, args.overwrite))
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int | None]] = {

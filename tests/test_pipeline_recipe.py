@@ -118,6 +118,18 @@ def test_a_broken_run_marker_is_one_line_from_the_cli(tmp_path, capsys):
                                        "line 1 column 2 (char 1))\n")
 
 
+def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path, capsys):
+    recipe, path = _recipe(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", str(path), "--out", str(out), "--dry-run"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == "[1/9] generate suite (seed 0): to run" and len(lines) == 11
+    assert lines[-1] == "dry run: 9 of 9 stages to run; nothing was written" and not out.exists()
+    claim(Layout(out), replace(recipe, methods=("masked",)), path, overwrite=False)
+    assert main(["run", str(path), "--out", str(out), "--dry-run"]) == 2  # another recipe's run
+    assert "holds a run of another recipe" in capsys.readouterr().err
+
+
 def test_plan_orders_stages_per_seed(tmp_path):
     recipe, path = _recipe(tmp_path, seeds=[0, 1])
     labels = [s.label for s in plan(recipe, path, Layout(tmp_path / "out"))]

@@ -1,9 +1,8 @@
 """Recipes, overrides, corpora per method and the reverse-training transforms (no training)."""
 
 import pytest
-from conftest import REPO
 
-from maskft_bench.training.config import ConfigError, TrainConfig, load_config
+from maskft_bench.training.config import RECIPES_DIR, ConfigError, TrainConfig, load_config
 from maskft_bench.training.reverse import reverse_entities, reverse_words
 
 
@@ -21,11 +20,18 @@ def test_precedence_defaults_recipe_per_method_then_flags(tmp_path):
 
 
 def test_gpu_recipe_has_the_papers_optimiser():
-    config = load_config(REPO / "train" / "gpu-h100.yaml", {"method": "masked"})
+    config = load_config(RECIPES_DIR / "gpu-h100.yaml", {"method": "masked"})
     assert (config.adam_beta1, config.adam_beta2, config.weight_decay) == (0.9, 0.95, 0.1)
     assert (config.warmup_ratio, config.max_grad_norm, config.batch_size) == (0.02, 1.0, 64)
     assert config.bf16
-    assert load_config(REPO / "train" / "gpu-h100.yaml", {"method": "dllm"}).learning_rate == 1e-5
+    assert load_config(RECIPES_DIR / "gpu-h100.yaml", {"method": "dllm"}).learning_rate == 1e-5
+
+
+def test_a_shipped_training_recipe_is_found_by_name_and_a_missing_one_lists_them():
+    assert load_config("gpu-h100", {"method": "masked"}) == \
+        load_config(RECIPES_DIR / "gpu-h100.yaml", {"method": "masked"})
+    with pytest.raises(ConfigError, match=r"--config gpu-h10: .*shipped name: cpu-demo, gpu-h100"):
+        load_config("gpu-h10", {"method": "masked"})
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 """Pipeline recipes: which suite, which methods, which seeds, how to train and score.
 
-A recipe is one YAML file (train/recipes/*.yaml). Its `train:` block is a training recipe
+A recipe is one YAML file (shipped in maskft_bench/recipes/pipeline/, so a wheel install has
+them too). Its `train:` block is a training recipe
 exactly as `maskft-bench train --config` reads it (TrainConfig settings plus `per_method:`),
 so one run of the pipeline and a hand-run `maskft-bench train` follow the same layering rule.
 """
@@ -19,7 +20,7 @@ from ..errors import MaskftError
 from ..suite.generate import SuiteOptions
 from ..training.config import ConfigError, TrainConfig, resolve_config
 
-RECIPES_DIR = Path(__file__).resolve().parents[2] / "train" / "recipes"
+RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes" / "pipeline"
 SELECT = ("best", "final")
 AT_COMPUTE = "@compute"  # run name suffix: the method trained to the recipe's token budget
 
@@ -65,7 +66,7 @@ class Recipe:
     suite (dict): SuiteOptions fields except seed (bio_people, namedesc, paraphrases, math_*).
     methods (tuple): training methods, in the order they run.
     train (dict): a training recipe (TrainConfig settings and `per_method:`), inline or as the
-        path of a train/*.yaml file relative to the pipeline recipe; model, data, method and
+        path of a training recipe file relative to the pipeline recipe; model, data, method and
         seed are set by the pipeline.
     score (ScoreSettings).
     compute (dict, optional): {match: M, methods: [...]}. The budget is the tokens method M
@@ -110,7 +111,7 @@ class Recipe:
 
 
 def resolve_path(name_or_path: str) -> Path:
-    """A recipe file, or the name of one shipped in train/recipes/ ("cpu-default")."""
+    """A recipe file, or the name of one shipped with the package ("cpu-default")."""
     path = Path(name_or_path)
     if path.is_file():
         return path

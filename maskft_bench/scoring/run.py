@@ -192,8 +192,10 @@ def score(options: ScoreOptions) -> dict:
     backend = resolve(options.backend, model.name_or_path, options.dtype,
                       options.tensor_parallel, options.data_parallel, options.revision,
                       _extra_args(options.model_args))
-    print(f"[score] {model.name_or_path} with {backend.name} on {backend.device}: "
-          f"{', '.join(tasks)}", file=sys.stderr)
+    print(f"[score] {model.name_or_path} with {backend.name} on {backend.device} "
+          f"({backend.reason}): {', '.join(tasks)}", file=sys.stderr)
+    if backend.warning:
+        print(f"[score] warning: {backend.warning}", file=sys.stderr)
 
     start = time.perf_counter()
     with staged_directory(options.out) as stage:

@@ -1,4 +1,5 @@
-"""Training configuration: one dataclass; recipe YAMLs in train/, flags and `--set` override it.
+"""Training configuration: one dataclass; recipe YAMLs (shipped in maskft_bench/recipes/), flags
+and `--set` override it.
 
 Each field declares its type, its default and, in its help, why the default is what it is;
 `maskft-bench train --help`, `--set`, recipe values and their errors all come from the fields
@@ -22,6 +23,7 @@ from ..settings import ConfigError, check_choices, setting, typed
 if TYPE_CHECKING:
     from transformers import TrainingArguments
 
+RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes"  # package data: wheels have it
 ATTENTION = ("sdpa", "eager", "flex_attention", "flash_attention_2")
 
 
@@ -31,7 +33,7 @@ class TrainConfig:
 
     Defaults are the paper's full fine-tuning settings (arXiv:2510.09885, section 4): AdamW
     betas (0.9, 0.95), weight decay 0.1, 2% warm-up then constant lr, gradient clip 1.0, bf16,
-    batch 64. Recipes for a CPU demo and for one GPU live in train/. A run's fingerprint is a
+    batch 64. Recipes for a CPU demo and for one GPU ship in maskft_bench/recipes/. A run's fingerprint is a
     hash of every field, so the field names and order are part of resuming a run.
     """
 
@@ -152,6 +154,15 @@ class TrainConfig:
         return hashlib.sha256(json.dumps(asdict(self), sort_keys=True).encode()).hexdigest()[:16]
 
 
+def recipe_path(name_or_path: Path | str) -> Path:
+    """A training recipe file, or the name of one shipped with the package ("cpu-demo")."""
+    path = Path(name_or_path)
+    shipped = RECIPES_DIR / f"{name_or_path}.yaml"
+    if path.is_file() or not shipped.is_file():
+        return path  # a missing file is reported, with the shipped names, by the caller
+    return shipped
+
+
 def load_config(recipe: Path | None, overrides: dict[str, object]) -> TrainConfig:
     """Dataclass defaults < recipe YAML < its `per_method:` block < command-line overrides.
 
@@ -159,10 +170,12 @@ def load_config(recipe: Path | None, overrides: dict[str, object]) -> TrainConfi
     """
     loaded: dict = {}
     if recipe is not None:
+        recipe = recipe_path(recipe)
         try:
-            loaded = yaml.safe_load(Path(recipe).read_text()) or {}
+            loaded = yaml.safe_load(recipe.read_text()) or {}
         except (OSError, yaml.YAMLError) as err:
-            raise ConfigError(f"--config {recipe}: {err}") from err
+            shipped = ", ".join(sorted(p.stem for p in RECIPES_DIR.glob("*.yaml")))
+            raise ConfigError(f"--config {recipe}: {err} (or a shipped name: {shipped})") from err
         if not isinstance(loaded, dict):
             raise ConfigError(f"--config {recipe}: expected a mapping of settings")
     return resolve_config(loaded, overrides)
