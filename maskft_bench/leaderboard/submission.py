@@ -44,7 +44,8 @@ class SubmissionMeta:
     notes: str = setting("", help="free text shown on the leaderboard, as text")
     model_name: str | None = setting(None, help="display name; none: the last part of the "
                                      "scored model's path")
-    recipe: str | None = setting(None, help="the training recipe, e.g. cpu-demo (maskft_bench/recipes/cpu-demo.yaml)")
+    recipe: str | None = setting(None, help="the training recipe, e.g. cpu-demo "
+                                 "(maskft_bench/recipes/cpu-demo.yaml)")
     seed: int | None = setting(None, help="the training seed")
     suite_dir: Path | None = setting(None, help="the suite the model was scored on, for score "
                                      "directories whose summary.json predates suite_options; "
