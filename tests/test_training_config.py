@@ -127,11 +127,11 @@ def test_train_cli_rejects_bad_input_before_loading_anything(tmp_path, capsys, a
 
 
 def test_train_refuses_a_foreign_non_empty_directory(tmp_path):
-    from maskft_bench.training.engine import TrainError, prepare_output
+    from maskft_bench.training.preflight import TrainError, claim_output
 
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(TrainError, match="holds no maskft-bench run"):
-        prepare_output(tmp_path, TrainConfig("masked"), resume=False, overwrite=False)
+        claim_output(tmp_path, TrainConfig("masked"), resume=False, overwrite=False)
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 
