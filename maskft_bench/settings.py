@@ -179,8 +179,9 @@ def bound_problem(value: object, metadata: Mapping[str, object]) -> str | None:
     if value is None or not any(key in metadata for key in BOUNDS):
         return None
     number = float(value)  # type: ignore[arg-type]
-    if math.isfinite(number) and all(test(number, float(metadata[key])) for key, (_, test) in BOUNDS.items()
-           if key in metadata):
+    inside = all(test(number, float(metadata[key]))
+                 for key, (_, test) in BOUNDS.items() if key in metadata)
+    if inside and math.isfinite(number):
         return None
     return f"must be {bounds_text(metadata)}, got {brief(value)}"
 
@@ -229,7 +230,7 @@ def flag_type(hint: Any, choices: tuple[str, ...] | None = None) -> Callable[[st
 
 
 def help_text(f: dataclasses.Field) -> str:
-    """The field's help and its default, as `--help` shows them ("%" escaped for argparse)."""
+    """The field's help, bounds and default, as `--help` shows them ("%" escaped for argparse)."""
     text = f.metadata.get("help", "")
     if bounds_text(f.metadata):
         text += f"; {bounds_text(f.metadata)}"

@@ -133,6 +133,8 @@ def create_submission(results_dir: Path, out_dir: Path, meta: SubmissionMeta, *,
     baseline_dir: the base model's score directory, when retention was measured and the
     path summary.json recorded no longer holds it.
     """
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise LeaderboardError(f"--out {out_dir}: a file; expected the directory of submissions")
     summary, results, samples = _score_files(Path(results_dir))
     if "suite_options" not in summary:
         summary["suite_options"] = options_from_manifest(meta.suite_dir or tasks_dir(),
