@@ -37,8 +37,8 @@ def _check_directory(name: str) -> None:
         raise ModelRefError(f"model {brief(name)} is a file; expected a model directory (what "
                             "save_pretrained() writes), a hub id or default")
     if not (directory / "config.json").is_file():
-        raise ModelRefError(f"model directory {brief(name)} holds no config.json; expected what "
-                            "save_pretrained() writes")
+        raise ModelRefError(f"model {brief(name)} is not a model directory (no config.json); "
+                            "expected what save_pretrained() writes")
 
 
 def _check_hub_id(name: str) -> None:

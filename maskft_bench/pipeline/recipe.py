@@ -16,6 +16,7 @@ import yaml
 
 from .. import methods
 from ..errors import MaskftError, brief
+from ..leaderboard.limits import identifier_problem
 from ..settings import typed
 from ..suite.generate import SuiteOptions
 from ..training.config import ConfigError, TrainConfig, resolve_config
@@ -153,6 +154,12 @@ def parse(data: object, source: Path) -> Recipe:
     for key in ("name", "seeds", "methods"):
         if key not in data:
             raise RecipeError(f"{source}: missing {key!r}")
+    for key in ("name", "model"):
+        if not isinstance(data.get(key, "default"), str):
+            raise RecipeError(f"{source}: {key}: expected text, got {brief(data[key])}")
+    problem = identifier_problem("name", data["name"])  # it names leaderboard entries
+    if problem:
+        raise RecipeError(f"{source}: {problem}")
     names = _tuple(data["methods"], "methods", str)
     for name in names:
         try:
