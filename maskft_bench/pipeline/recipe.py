@@ -7,6 +7,7 @@ so one run of the pipeline and a hand-run `maskft-bench train` follow the same l
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -207,8 +208,10 @@ def _per_method_in_recipe(recipe: Recipe, source: Path) -> None:
     runs = {method_of(run) for run in recipe.runs()}
     for key in recipe.train.get("per_method") or {}:
         if key not in runs:
+            close = difflib.get_close_matches(str(key), sorted(runs), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
             raise RecipeError(f"{source}: train.per_method: {brief(key)} is not one of the "
-                              f"recipe's methods ({', '.join(sorted(runs))})")
+                              f"recipe's methods ({', '.join(sorted(runs))}){hint}")
 
 
 def _compute(value: object, names: tuple[str, ...], source: Path) -> dict:
