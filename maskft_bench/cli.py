@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -19,12 +21,17 @@ from .methods import METHODS
 from .scoring.run import ScoreOptions, format_summary, score
 from .settings import add_flags, flag_type, given, parse_settings
 from .suite.generate import SuiteOptions, generate_suite
+from .suite_limits import OFF_LEADERBOARD, check_suite_options
 from .training.config import TrainConfig, load_config
+from .training.preflight import check_run
 
 EXIT_USAGE = 2
 EXIT_REJECTED = 1  # `leaderboard validate`: the command worked, a submission did not pass
 SUBMISSIONS = Path("leaderboard/submissions")
-START_OVER = "delete what --out holds and start over"
+START_OVER = "delete what --out holds and start over (only a directory maskft-bench made " \
+    "for this command, or an empty one)"
+DEBUG_ENV = "MASKFT_DEBUG"
+MAX_MESSAGE_CHARS = 600
 
 
 class _Parser(argparse.ArgumentParser):
@@ -32,6 +39,11 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _add_off_leaderboard(p: argparse.ArgumentParser) -> None:
+    p.add_argument(OFF_LEADERBOARD, action="store_true", help="the suite is not for the "
+                   "leaderboard: allow suite options outside its limits (leaderboard/limits.py)")
 
 
 def _add_generate(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +54,7 @@ def _add_generate(sub: argparse._SubParsersAction) -> None:
         "same seed and suite version give byte-identical output; the defaults give tasks/.")
     p.add_argument("--out", type=Path, required=True, help="new or empty directory to write the suite to")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    _add_off_leaderboard(p)
     add_flags(p, SuiteOptions)
 
 
@@ -85,6 +98,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
                    help="comma-separated seeds instead of the recipe's, e.g. 0,1")
     p.add_argument("--overwrite", action="store_true", help=START_OVER)
     p.add_argument("--dry-run", action="store_true", help="check, print the stages and stop (writes nothing)")
+    _add_off_leaderboard(p)
 
 
 def _add_submit(sub: argparse._SubParsersAction) -> None:
@@ -147,6 +161,8 @@ def _build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="maskft-bench",
                      description="Benchmark for putting new facts into language models by fine-tuning.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--debug", action="store_true", help="print the traceback of an error "
+                        f"too (for developers; or set {DEBUG_ENV}=1)")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in (_add_generate, _add_score, _add_train, _add_run, _add_submit, _add_others):
         add(sub)
@@ -154,12 +170,15 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 def _generate(args: argparse.Namespace) -> None:
-    generate_suite(args.out, SuiteOptions(**given(args, SuiteOptions)), quiet=args.quiet)
+    options = SuiteOptions(**given(args, SuiteOptions))
+    check_suite_options(options, for_leaderboard=not args.off_leaderboard)
+    generate_suite(args.out, options, quiet=args.quiet)
     print(args.out)
 
 
 def _train(args: argparse.Namespace) -> None:
     config = load_config(args.config, {**given(args, TrainConfig), **parse_settings(args.set)})
+    check_run(config, args.out, args.resume, args.overwrite)  # before torch is imported
     from .training.engine import train  # the training stack: imported only when it runs
 
     meta = train(config, args.out, args.config, resume=args.resume, overwrite=args.overwrite)
@@ -184,7 +203,8 @@ def _reproduce(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> None:
     from .pipeline import dry_run, load, run  # the training stack: imported only when it runs
 
-    print((dry_run if args.dry_run else run)(*load(args.recipe, args.seeds), args.out, args.overwrite))
+    print((dry_run if args.dry_run else run)(*load(args.recipe, args.seeds), args.out, args.overwrite,
+                                             for_leaderboard=not args.off_leaderboard))
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int | None]] = {
@@ -202,13 +222,21 @@ HANDLERS: dict[str, Callable[[argparse.Namespace], int | None]] = {
 }
 
 
+def one_line(message: str) -> str:
+    """A user error as one line of bounded length, whatever a library put into it."""
+    text = " ".join(message.split())
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS - 3] + "..."
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     handler = HANDLERS[" ".join(filter(None, (args.command, getattr(args, "action", None))))]
     try:
         return handler(args) or 0
     except MaskftError as err:
-        print(f"maskft-bench {args.command}: error: {err}", file=sys.stderr)
+        if args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0"):
+            traceback.print_exc()
+        print(f"maskft-bench {args.command}: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("maskft-bench: interrupted; nothing half-written was kept", file=sys.stderr)

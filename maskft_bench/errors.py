@@ -6,6 +6,16 @@ its traceback. Each class also keeps the built-in base it had (ValueError, Runti
 callers that catch those still do.
 """
 
+SHOWN_CHARS = 80  # a value quoted in a message: enough to recognise, short enough for one line
+
 
 class MaskftError(Exception):
     """A problem the user can fix; its message says what was wrong and what is accepted."""
+
+
+def brief(value: object, limit: int = SHOWN_CHARS) -> str:
+    """`value` as a message quotes it (repr, or the path as written), cut to `limit` characters,
+    so that a pasted megabyte or a newline in a value cannot blow a one-line error apart."""
+    text = str(value) if hasattr(value, "__fspath__") else repr(value)
+    text = text.replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else f"{text[:limit - 3]}... ({len(text)} characters)"

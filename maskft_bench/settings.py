@@ -2,11 +2,13 @@
 
 A settings dataclass (TrainConfig, ScoreOptions, SuiteOptions, SubmissionMeta) gives each
 field a type hint, a default and `metadata={"help": ...}` saying why the default is what it
-is, plus "choices" where only some values make sense. The rest is generated: the flag is the
+is, plus "choices" where only some values make sense and bounds (at_least, above, at_most,
+below) where only some numbers do. The rest is generated: the flag is the
 field's name with dashes (`max_steps` -> `--max-steps`; a bool gets `--x` and `--no-x`),
 its help ends with the default, and every value, whether typed on the command line, given
-as `--set` or read from a YAML recipe, goes through `coerce`, so a bad one gives the same
-one-line error naming the setting, the value and what is accepted.
+as `--set` or read from a YAML recipe, goes through `coerce` and then `check_fields` (each
+settings class calls it when constructed), so a bad one gives the same one-line error naming
+the setting, the value and what is accepted, before any work starts.
 
 Why a generator of its own rather than transformers.HfArgumentParser or jsonargparse: the
 train command layers defaults < recipe < `per_method:` < flags, so a flag must be able to
@@ -22,13 +24,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import difflib
+import math
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import partial
 from pathlib import Path
 from typing import Any, Union, get_args, get_origin, get_type_hints
 
-from .errors import MaskftError
+from .errors import MaskftError, brief
 
 NONE_WORDS = ("", "none", "null")  # text that means None for an optional setting
 TRUE_WORDS, FALSE_WORDS = ("true", "1", "yes"), ("false", "0", "no")
@@ -38,10 +41,18 @@ class ConfigError(MaskftError, ValueError):
     """A setting with an unknown name or a value it cannot take."""
 
 
+BOUNDS = {"at_least": ("at least", float.__ge__), "above": ("above", float.__gt__),
+          "at_most": ("at most", float.__le__), "below": ("below", float.__lt__)}
+
+
 def setting(default: Any = dataclasses.MISSING, *, help: str,
-            choices: tuple[str, ...] | None = None) -> Any:
-    """A dataclass field that carries its help (and choices) in metadata."""
-    metadata = {"help": help, **({"choices": choices} if choices is not None else {})}
+            choices: tuple[str, ...] | None = None, **bounds: float) -> Any:
+    """A dataclass field that carries its help, choices and bounds (BOUNDS' keywords: a number
+    outside them is refused, None passes) in metadata."""
+    unknown = set(bounds) - set(BOUNDS)
+    if unknown:
+        raise TypeError(f"unknown bound {sorted(unknown)}; bounds: {', '.join(BOUNDS)}")
+    metadata = {"help": help, **({"choices": choices} if choices is not None else {}), **bounds}
     return dataclasses.field(default=default, metadata=metadata)
 
 
@@ -120,8 +131,8 @@ def coerce(name: str, value: object, hint: Any) -> object:
         return None
     try:
         return read(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name}: expected {accepted}, got {value!r}") from None
+    except (TypeError, ValueError, OverflowError):
+        raise ConfigError(f"{name}: expected {accepted}, got {brief(value)}") from None
 
 
 def show(value: object) -> str:
@@ -143,17 +154,47 @@ def typed(cls: type, values: dict[str, object]) -> dict[str, object]:
         if key not in hints:
             close = difflib.get_close_matches(str(key), names, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise ConfigError(f"unknown setting {key!r}{hint} (settings: {', '.join(names)})")
+            raise ConfigError(f"unknown setting {brief(key)}{hint} (settings: {', '.join(names)})")
     return {key: coerce(key, value, hints[key]) for key, value in values.items()}
 
 
-def check_choices(settings: object) -> None:
-    """Every field with metadata "choices" holds one of them (for __post_init__)."""
+def choice_problem(value: object, choices: tuple[str, ...]) -> str | None:
+    """Why `value` is not one of `choices` (with the closest one), or None if it is."""
+    if value in choices:
+        return None
+    close = difflib.get_close_matches(str(value), choices, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return f"expected one of {', '.join(choices)}, got {brief(value)}{hint}"
+
+
+def bounds_text(metadata: Mapping[str, object]) -> str:
+    """The numbers a field accepts, in words: "at least 0 and below 1"."""
+    return " and ".join(f"{BOUNDS[key][0]} {show(metadata[key])}" for key in BOUNDS
+                        if key in metadata)
+
+
+def bound_problem(value: object, metadata: Mapping[str, object]) -> str | None:
+    """Why the number `value` is outside the field's bounds, or None (None values pass).
+    A bounded number must also be finite: "inf" and "nan" read as floats."""
+    if value is None or not any(key in metadata for key in BOUNDS):
+        return None
+    number = float(value)  # type: ignore[arg-type]
+    inside = all(test(number, float(metadata[key]))
+                 for key, (_, test) in BOUNDS.items() if key in metadata)
+    if inside and math.isfinite(number):
+        return None
+    return f"must be {bounds_text(metadata)}, got {brief(value)}"
+
+
+def check_fields(settings: object) -> None:
+    """Every field holds one of its choices and lies within its bounds (for __post_init__)."""
     for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
         choices = f.metadata.get("choices")
-        if choices is not None and getattr(settings, f.name) not in choices:
-            raise ConfigError(f"{f.name} must be one of {', '.join(choices)}, got "
-                              f"{getattr(settings, f.name)!r}")
+        problem = (choice_problem(value, choices) if choices is not None else None) \
+            or bound_problem(value, f.metadata)
+        if problem:
+            raise ConfigError(f"{f.name}: {problem}")
 
 
 def parse_settings(items: list[str]) -> dict[str, str]:
@@ -172,19 +213,27 @@ def flag(name: str) -> str:
     return f"--{name.replace('_', '-')}"
 
 
-def flag_type(hint: Any) -> Callable[[str], object]:
-    """An argparse `type` that reads a flag's text as `hint` says, with `coerce`'s rules."""
+def flag_type(hint: Any, choices: tuple[str, ...] | None = None) -> Callable[[str], object]:
+    """An argparse `type` that reads a flag's text as `hint` says, with `coerce`'s rules, and
+    refuses a value outside `choices` naming the closest one."""
     def read(text: str) -> object:
         try:
-            return coerce("", text, hint)
+            value = coerce("", text, hint)
         except ConfigError:
-            raise argparse.ArgumentTypeError(f"expected {_reader(hint)[1]}, got {text!r}") from None
+            raise argparse.ArgumentTypeError(f"expected {_reader(hint)[1]}, got {brief(text)}") \
+                from None
+        problem = choice_problem(value, choices) if choices is not None else None
+        if problem:
+            raise argparse.ArgumentTypeError(problem)
+        return value
     return read
 
 
 def help_text(f: dataclasses.Field) -> str:
-    """The field's help and its default, as `--help` shows them ("%" escaped for argparse)."""
+    """The field's help, bounds and default, as `--help` shows them ("%" escaped for argparse)."""
     text = f.metadata.get("help", "")
+    if bounds_text(f.metadata):
+        text += f"; {bounds_text(f.metadata)}"
     if f.default is not dataclasses.MISSING:
         shown = show(f.default) or '""'  # an empty text default, visibly
         text += f" (default: {shown})"
@@ -203,8 +252,9 @@ def add_flags(parser: argparse.ArgumentParser | argparse._ArgumentGroup, cls: ty
         if hints[f.name] is bool:
             options["action"] = argparse.BooleanOptionalAction
         else:
-            options.update(type=flag_type(hints[f.name]),
-                           choices=f.metadata.get("choices"))
+            choices = f.metadata.get("choices")
+            options.update(type=flag_type(hints[f.name], choices),
+                           metavar="{" + ",".join(choices) + "}" if choices else None)
         options["required"] = required and f.default is dataclasses.MISSING
         parser.add_argument(*names, **options)
 

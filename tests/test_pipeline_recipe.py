@@ -11,6 +11,7 @@ import yaml
 
 from maskft_bench.cli import main
 from maskft_bench.pipeline.layout import Layout
+from maskft_bench.pipeline.preflight import check
 from maskft_bench.pipeline.recipe import RECIPES_DIR, RecipeError, load, parse
 from maskft_bench.pipeline.runner import Progress, claim
 from maskft_bench.pipeline.stages import Stage, plan
@@ -32,6 +33,15 @@ def test_shipped_recipes_resolve_for_every_method(name):
     for method in recipe.methods:
         config = recipe.train_config(method, recipe.seeds[0], Path("suite"))
         assert config.method == method and config.data == "suite"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES_DIR.glob("*.yaml")))
+def test_shipped_recipes_pass_the_preflight_for_every_seed(name, tmp_path):
+    """Every shipped recipe's suites are within the leaderboard's limits and every run's
+    settings resolve for every seed, so `maskft-bench run NAME` gets past its checks."""
+    recipe, _ = load(name)
+    assert check(recipe, Layout(tmp_path / "out"), overwrite=False) is False
+    assert not (tmp_path / "out").exists()
 
 
 def test_cpu_default_compares_masked_with_standard_at_equal_epochs_and_compute():

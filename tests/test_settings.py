@@ -55,7 +55,8 @@ def test_help_lists_every_setting_with_its_help_and_default(capsys, monkeypatch,
         assert f.metadata["help"].split(";")[0][:40] in text, f.name
         if f.default is not dataclasses.MISSING:
             shown = show(f.default) or '""'
-            assert f"{f.metadata['help']} (default: {shown})" in text, f.name
+            expected = settings.help_text(f).replace("%%", "%")  # help, bounds, default
+            assert expected in text and expected.endswith(f"(default: {shown})"), f.name
 
 
 def test_train_keeps_its_flag_names(capsys, monkeypatch):
@@ -104,10 +105,12 @@ def test_unset_flags_keep_the_recipe_and_set_wins(tmp_path, trained):
     (["train", "--method", "masked", "--set", "val_items=1.5"],
      "val_items: expected an integer, got '1.5'"),
     (["train", "--method", "masked", "--set", "packing"], "--set 'packing': expected KEY=VALUE"),
-    (["train", "--method", "masked", "--format", "poem"], "argument --format: invalid choice"),
+    (["train", "--method", "masked", "--format", "poem"],
+     "argument --format: expected one of chat, pretrain, got 'poem'"),
     (["score", "--model", "m", "--limit", "some"],
      "argument --limit: expected an integer or none, got 'some'"),
-    (["score", "--model", "m", "--split", "train"], "argument --split: invalid choice: 'train'"),
+    (["score", "--model", "m", "--split", "train"],
+     "argument --split: expected one of test, val, got 'train'"),
     (["run", "cpu-default", "--seeds", "0,x"],
      "argument --seeds: expected comma-separated values, each an integer, got '0,x'"),
     (["submit", "--results", "r", "--method", "masked", "--base-model", "b", "--seed", "s"],
@@ -137,8 +140,31 @@ def test_coerce_reads_yaml_values_and_text_alike():
 
 
 def test_score_options_refuse_a_value_outside_their_choices():
-    with pytest.raises(ConfigError, match="backend must be one of auto, vllm, hf, dllm, got 'tpu'"):
+    with pytest.raises(ConfigError, match="backend: expected one of auto, vllm, hf, dllm, got 'tpu'"):
         ScoreOptions(model="m", out=Path("o"), backend="tpu")
+
+
+@dataclasses.dataclass(frozen=True)
+class _Bounded:
+    rate: float = settings.setting(0.5, above=0, below=1, help="a share, never 0 or 1")
+    count: int | None = settings.setting(None, at_least=1, help="none, or how many")
+
+
+@pytest.mark.parametrize(("values", "message"), [
+    ({"rate": 0.0}, "rate: must be above 0 and below 1, got 0.0"),
+    ({"rate": float("inf")}, "rate: must be above 0 and below 1, got inf"),
+    ({"count": 0}, "count: must be at least 1, got 0"),
+])
+def test_bounds_refuse_numbers_outside_them(values, message):
+    with pytest.raises(ConfigError, match=f"^{message}$"):
+        settings.check_fields(_Bounded(**values))
+    settings.check_fields(_Bounded(rate=0.99, count=None))  # inside, and None passes
+
+
+def test_help_states_the_bounds():
+    fields = {f.name: f for f in dataclasses.fields(_Bounded)}
+    assert settings.help_text(fields["rate"]) == ("a share, never 0 or 1; above 0 and below 1 "
+                                                  "(default: 0.5)")
 
 
 def test_every_error_class_derives_from_maskft_error():

@@ -46,14 +46,19 @@ def test_a_shipped_training_recipe_is_found_by_name_and_a_missing_one_lists_them
         ({"method": "masked", "epochs": "2x"}, "epochs: expected a number, got '2x'"),
         ({"method": "masked", "max_steps": 2.5}, "max_steps: expected an integer, got 2.5"),
         ({"method": "masked", "datasets": {"bio": 1}}, "datasets: expected comma-separated values"),
-        ({"method": "masked", "reverse_mode": "letter"}, "reverse_mode must be one of entity, word"),
+        ({"method": "masked", "reverse_mode": "letter"}, "reverse_mode: expected one of entity, word"),
         ({"method": "masked", "format": "pretrain"}, "ablation of the standard method only"),
         ({"method": "masked", "datasets": "wiki"}, "unknown datasets"),
-        ({"method": "masked", "batch_size": "0"}, "batch_size must be at least 1"),
-        ({"method": "dllm", "dllm_eps": "0"}, "dllm_eps must be between 0 and 1"),
-        ({"method": "dllm", "dllm_block_length": "0"}, "dllm_block_length must be at least 1"),
+        ({"method": "masked", "learning_rate": "-1"}, "learning_rate: must be above 0, got -1.0"),
+        ({"method": "masked", "learning_rate": "nan"}, "learning_rate: must be above 0, got nan"),
+        ({"method": "masked", "epochs": "-3"}, "epochs: must be above 0, got -3.0"),
+        ({"method": "masked", "mask_schedule": "fixd"}, "did you mean 'fixed'"),
+        ({"method": "masked", "mask_low": "0.6", "mask_high": "0.5"}, "must not exceed mask_high"),
+        ({"method": "masked", "batch_size": "0"}, "batch_size: must be at least 1, got 0"),
+        ({"method": "dllm", "dllm_eps": "0"}, "dllm_eps: must be above 0 and below 1, got 0.0"),
+        ({"method": "dllm", "dllm_block_length": "0"}, "dllm_block_length: must be at least 1"),
         ({"method": "dllm", "packing": "true"}, "packing does not apply to dllm"),
-        ({"method": "masked", "attn_implementation": "flash3"}, "attn_implementation must be one"),
+        ({"method": "masked", "attn_implementation": "flash3"}, "attn_implementation: expected one of"),
     ],
 )
 def test_bad_settings_are_named(overrides, message):
@@ -119,7 +124,7 @@ def test_math_methods_read_the_train_split(small_suite, formatter):
 @pytest.mark.parametrize(("args", "message"), [
     (["--method", "masked", "--set", "seed"], "--set 'seed': expected KEY=VALUE"),
     (["--method", "masked", "--set", "colour=red"], "unknown setting 'colour'"),
-    (["--method", "diffusion"], "invalid choice: 'diffusion'"),
+    (["--method", "maskd"], "got 'maskd'; did you mean 'masked'?"),
     (["--config", "/nonexistent.yaml"], "--config /nonexistent.yaml"),
 ])
 def test_train_cli_rejects_bad_input_before_loading_anything(tmp_path, capsys, args, message):
@@ -133,11 +138,11 @@ def test_train_cli_rejects_bad_input_before_loading_anything(tmp_path, capsys, a
 
 
 def test_train_refuses_a_foreign_non_empty_directory(tmp_path):
-    from maskft_bench.training.engine import TrainError, prepare_output
+    from maskft_bench.training.preflight import TrainError, claim_output
 
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(TrainError, match="holds no maskft-bench run"):
-        prepare_output(tmp_path, TrainConfig("masked"), resume=False, overwrite=False)
+        claim_output(tmp_path, TrainConfig("masked"), resume=False, overwrite=False)
     assert (tmp_path / "notes.txt").read_text() == "mine"
 
 

@@ -16,12 +16,18 @@ from pathlib import Path
 import jsonlines
 
 from ..atomic import write_bytes
-from ..settings import setting
+from ..settings import check_fields, setting
 from ..suite.emit import RETENTION_TASK
 from ..tasks_registry import tasks_dir
 from .archive import SUFFIX, encode
 from .errors import LeaderboardError
-from .limits import SCHEMA_VERSION
+from .limits import (
+    MAX_NOTES_CHARS,
+    MAX_RECIPE_CHARS,
+    SCHEMA_VERSION,
+    identifier_problem,
+    text_problem,
+)
 from .recompute import responses_sha256
 from .suites import options_from_manifest
 from .validation import check_against_board, check_document, submission_id
@@ -36,11 +42,12 @@ class SubmissionMeta:
                           "(the model before fine-tuning)")
     base_model: str = setting(help="the model fine-tuning started from, without an "
                               "organisation prefix")
-    training_tokens: int | None = setting(None, help="tokens trained on (maskft-train.json's "
+    training_tokens: int | None = setting(None, at_least=0, help="tokens trained on (maskft-train.json's "
                                           "tokens_seen)")
-    training_flops: float | None = setting(None, help="estimated training FLOPs "
+    training_flops: float | None = setting(None, at_least=0, help="estimated training FLOPs "
                                            "(maskft-train.json)")
-    paraphrases: int | None = setting(None, help="paraphrases per document in the training corpus")
+    paraphrases: int | None = setting(None, at_least=0, help="paraphrases per document in the "
+                                      "training corpus")
     notes: str = setting("", help="free text shown on the leaderboard, as text")
     model_name: str | None = setting(None, help="display name; none: the last part of the "
                                      "scored model's path")
@@ -50,6 +57,20 @@ class SubmissionMeta:
     suite_dir: Path | None = setting(None, help="the suite the model was scored on, for score "
                                      "directories whose summary.json predates suite_options; "
                                      "none: the shipped suite")
+
+    def __post_init__(self) -> None:
+        """The validator's rules for what a person typed, applied before any file is read."""
+        check_fields(self)
+        names = {"method": self.method, "base_model": self.base_model,
+                 "model_name": self.model_name}
+        problems = [identifier_problem(name, value) for name, value in names.items()
+                    if value is not None]
+        problems.append(text_problem("notes", self.notes, MAX_NOTES_CHARS, multiline=True))
+        if self.recipe is not None:
+            problems.append(text_problem("recipe", self.recipe, MAX_RECIPE_CHARS, multiline=False))
+        problem = next((p for p in problems if p), None)
+        if problem:
+            raise LeaderboardError(problem)
 
 
 def _undefined(_: str) -> None:
@@ -113,6 +134,8 @@ def create_submission(results_dir: Path, out_dir: Path, meta: SubmissionMeta, *,
     baseline_dir: the base model's score directory, when retention was measured and the
     path summary.json recorded no longer holds it.
     """
+    if Path(out_dir).exists() and not Path(out_dir).is_dir():
+        raise LeaderboardError(f"--out {out_dir}: a file; expected the directory of submissions")
     summary, results, samples = _score_files(Path(results_dir))
     if "suite_options" not in summary:
         summary["suite_options"] = options_from_manifest(meta.suite_dir or tasks_dir(),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..outdir import MARKERS
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -14,7 +16,7 @@ class Layout:
 
     @property
     def marker(self) -> Path:
-        return self.out / "pipeline.json"
+        return self.out / MARKERS["run"][0]
 
     def seed_dir(self, seed: int) -> Path:
         return self.out / f"seed-{seed}"

@@ -8,6 +8,7 @@ so one run of the pipeline and a hand-run `maskft-bench train` follow the same l
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -16,7 +17,9 @@ from pathlib import Path
 import yaml
 
 from .. import methods
-from ..errors import MaskftError
+from ..errors import MaskftError, brief
+from ..leaderboard.limits import identifier_problem
+from ..settings import typed
 from ..suite.generate import SuiteOptions
 from ..training.config import ConfigError, TrainConfig, resolve_config
 
@@ -153,30 +156,30 @@ def parse(data: object, source: Path) -> Recipe:
     for key in ("name", "seeds", "methods"):
         if key not in data:
             raise RecipeError(f"{source}: missing {key!r}")
+    for key in ("name", "model"):
+        if not isinstance(data.get(key, "default"), str):
+            raise RecipeError(f"{source}: {key}: expected text, got {brief(data[key])}")
+    problem = identifier_problem("name", data["name"])  # it names leaderboard entries
+    if problem:
+        raise RecipeError(f"{source}: {problem}")
     names = _tuple(data["methods"], "methods", str)
     for name in names:
         try:
             methods.get(name)
         except methods.MethodError as err:
             raise RecipeError(f"{source}: {err}") from None
-    suite = data.get("suite") or {}
-    suite_fields = {f.name for f in fields(SuiteOptions)} - {"seed", "gsm8k"}
-    if not isinstance(suite, dict) or set(suite) - suite_fields:
-        raise RecipeError(f"{source}: suite: expected some of {', '.join(sorted(suite_fields))}")
-    score = data.get("score") or {}
-    score_fields = {f.name for f in fields(ScoreSettings)}
-    if not isinstance(score, dict) or set(score) - score_fields:
-        raise RecipeError(f"{source}: score: expected some of {', '.join(sorted(score_fields))}")
-    if "tasks" in score and score["tasks"] is not None:
-        score = {**score, "tasks": _tuple(score["tasks"], "score.tasks", str)}
-    if "batch_size" in score:
-        score = {**score, "batch_size": str(score["batch_size"])}
+    suite = _block(data, "suite", SuiteOptions, {"seed", "gsm8k"}, source)
+    score = _block(data, "score", ScoreSettings, set(), source)
     if score.get("select", "best") not in SELECT:
         raise RecipeError(f"{source}: score.select must be best or final")
+    if "tasks" in score and not score["tasks"] and score["tasks"] is not None:
+        raise RecipeError(f"{source}: score.tasks: expected a non-empty list of tasks or none")
     recipe = Recipe(name=str(data["name"]), seeds=_tuple(data["seeds"], "seeds", int),
                     methods=names, model=str(data.get("model", "default")), suite=suite,
                     train=_train_settings(data.get("train") or {}, source), score=ScoreSettings(**score),
                     compute=_compute(data.get("compute"), names, source))
+    if isinstance(data.get("train"), dict):
+        _per_method_in_recipe(recipe, source)
     for run in recipe.runs():  # every run's settings must resolve (unknown keys, bad values)
         try:
             config = recipe.train_config(run, recipe.seeds[0], Path("."))
@@ -186,6 +189,30 @@ def parse(data: object, source: Path) -> Recipe:
             raise RecipeError(f"{source}: compute.match {run!r} must train by epochs (its corpus x "
                               "epochs is the budget), not by max_steps or budget_tokens")
     return recipe
+
+
+def _block(data: dict, key: str, cls: type, excluded: set[str], source: Path) -> dict:
+    """The `suite:` or `score:` mapping, each value typed as `cls`'s field of that name."""
+    value = data.get(key) or {}
+    names = {f.name for f in fields(cls)} - excluded
+    if not isinstance(value, dict) or set(value) - names:
+        raise RecipeError(f"{source}: {key}: expected some of {', '.join(sorted(names))}")
+    try:
+        return typed(cls, value)
+    except ConfigError as err:
+        raise RecipeError(f"{source}: {key}: {err}") from None
+
+
+def _per_method_in_recipe(recipe: Recipe, source: Path) -> None:
+    """An inline `train:` block's per_method keys name the recipe's own methods (a shared
+    train/*.yaml file may hold settings for methods other recipes run)."""
+    runs = {method_of(run) for run in recipe.runs()}
+    for key in recipe.train.get("per_method") or {}:
+        if key not in runs:
+            close = difflib.get_close_matches(str(key), sorted(runs), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise RecipeError(f"{source}: train.per_method: {brief(key)} is not one of the "
+                              f"recipe's methods ({', '.join(sorted(runs))}){hint}")
 
 
 def _compute(value: object, names: tuple[str, ...], source: Path) -> dict:

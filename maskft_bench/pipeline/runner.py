@@ -7,15 +7,16 @@ the same recipe into it resumes, another recipe is refused unless --overwrite.
 from __future__ import annotations
 
 import platform
-import shutil
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from ..atomic import read_json, write_json
+from .. import outdir
+from ..atomic import write_json
 from .layout import Layout
-from .recipe import Recipe, RecipeError
+from .preflight import check, check_claim
+from .recipe import Recipe
 from .stages import Stage, plan
 
 
@@ -24,40 +25,23 @@ def _clock(seconds: float) -> str:
     return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
-def check_out(layout: Layout, recipe: Recipe, overwrite: bool) -> None:
-    """Refuse a directory that holds another recipe's run or unrelated files (reads only)."""
-    out = layout.out
-    if out.exists() and not out.is_dir():
-        raise RecipeError(f"--out {out}: exists and is not a directory")
-    previous = None
-    if layout.marker.is_file():
-        previous = read_json(layout.marker).get("fingerprint")
-    elif out.is_dir() and any(out.iterdir()) and not overwrite:
-        raise RecipeError(f"--out {out}: not empty and not a pipeline run; choose another "
-                          "directory or pass --overwrite")
-    if previous not in (None, recipe.fingerprint()) and not overwrite:
-        raise RecipeError(f"--out {out}: holds a run of another recipe (or other settings); "
-                          "choose another directory or pass --overwrite")
-
-
 def claim(layout: Layout, recipe: Recipe, recipe_path: Path, overwrite: bool) -> None:
-    """Take the output directory for this recipe (check_out's rules), recording which it is."""
-    check_out(layout, recipe, overwrite)
-    out = layout.out
-    if overwrite and out.is_dir():
-        shutil.rmtree(out)
-    out.mkdir(parents=True, exist_ok=True)
+    """Take --out for this recipe: refuse another recipe's run or unrelated files, clear it if
+    --overwrite may (outdir's rule), then record the recipe in the marker."""
+    if check_claim(layout, recipe, overwrite):
+        outdir.clear(layout.out, "run")
+    layout.out.mkdir(parents=True, exist_ok=True)
     write_json(layout.marker, {"recipe": recipe.name, "recipe_file": str(recipe_path),
                                "fingerprint": recipe.fingerprint(), "machine": platform.platform()})
 
 
-def dry_run(recipe: Recipe, recipe_path: Path, out: Path | None = None, overwrite: bool = False
-            ) -> str:
+def dry_run(recipe: Recipe, recipe_path: Path, out: Path | None = None, overwrite: bool = False,
+            for_leaderboard: bool = True) -> str:
     """What `run` would do, stage by stage, after the checks it makes before running anything
     (the recipe, every run's settings, the output directory); loads no model, writes nothing."""
     out = out or Path("runs") / recipe.name
     layout = Layout(out)
-    check_out(layout, recipe, overwrite)
+    check(recipe, layout, overwrite, for_leaderboard)
     stages = plan(recipe, recipe_path, layout)
     done = {i for i, stage in enumerate(stages) if not overwrite and stage.done()}
     lines = [f"recipe {recipe.name} ({recipe_path}): {len(recipe.seeds)} seed(s) x (base + "
@@ -105,15 +89,17 @@ class Progress:
                          f"left {self._left(index)}")
 
 
-def run(recipe: Recipe, recipe_path: Path, out: Path | None = None, overwrite: bool = False
-        ) -> Path:
-    """Run every stage that is not done yet, then rebuild the leaderboard and the report.
-    The output directory defaults to runs/<recipe name>."""
+def run(recipe: Recipe, recipe_path: Path, out: Path | None = None, overwrite: bool = False,
+        for_leaderboard: bool = True) -> Path:
+    """Check everything (preflight.check), then run every stage that is not done yet and
+    rebuild the leaderboard and the report. The output directory defaults to
+    runs/<recipe name>; `for_leaderboard` keeps the suites within the leaderboard's limits."""
     from ..leaderboard import build_leaderboard
     from .report import write_report
 
     out = out or Path("runs") / recipe.name
     layout = Layout(out)
+    check(recipe, layout, overwrite, for_leaderboard)
     claim(layout, recipe, recipe_path, overwrite)
     stages = plan(recipe, recipe_path, layout)
     progress = Progress(stages)

@@ -1,6 +1,7 @@
 """Fail fast, before an engine starts, on a model path that cannot be scored.
 
-A hub id ("gpt2", "org/name"; nothing of that name on disk) goes to the backend untouched.
+A hub id ("gpt2", "org/name"; nothing of that name on disk) goes to the backend untouched
+(offline, it must be in the hub cache: maskft_bench/model_ref.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..atomic import sha256_file
+from ..model_ref import check_model_ref, looks_like_path
+from ..models import default_model_dir
 from .errors import ScoreError
 
 WEIGHT_PATTERNS = ("*.safetensors", "*.bin", "*.pt")
@@ -21,11 +24,6 @@ class ModelInfo:
     name_or_path: str
     local: bool
     content_sha256: str | None  # of every file in a local model directory
-
-
-def _looks_like_path(name: str) -> bool:
-    """Hub ids are "name" or "org/name"; anything else, or anything on disk, is a path."""
-    return name.startswith(("/", ".", "~")) or Path(name).exists() or name.count("/") > 1
 
 
 def _content_hash(directory: Path) -> str:
@@ -66,7 +64,11 @@ def _check_chat_template(directory: Path) -> None:
 
 
 def check_model(name_or_path: str, chat_template: bool) -> ModelInfo:
-    if not _looks_like_path(name_or_path):
+    """What `name_or_path` names (model_ref's rules; `default` is the embedded model's
+    directory), with a local directory's weights and tokenizer checked."""
+    if check_model_ref(name_or_path) == "default":
+        name_or_path = str(default_model_dir())
+    if not looks_like_path(name_or_path):
         return ModelInfo(name_or_path, local=False, content_sha256=None)
     directory = Path(name_or_path).expanduser()
     if not directory.exists():

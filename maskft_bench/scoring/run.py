@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import platform
+import re
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -20,22 +21,28 @@ from pathlib import Path
 
 from .. import __version__
 from ..atomic import read_json, staged_directory
-from ..dllm.model import DiffusionModelError
+from ..errors import brief
 from ..markdown import table
-from ..settings import check_choices, setting
+from ..outdir import check_replaceable
+from ..settings import check_fields, setting
 from . import summary as S
 from .backends import BACKENDS, resolve
 from .errors import ScoreError
 from .model_check import check_model
 
 DEFAULT_TASKS = {"test": ("maskft", S.RETENTION_TASK), "val": ("maskftval",)}
+# What lm-eval's hf backend (a torch dtype's name) and vLLM both read.
+DTYPES = ("auto", "float32", "bfloat16", "float16", "float", "half")
+BATCH_SIZE = re.compile(r"(auto(:[1-9][0-9]*)?|[1-9][0-9]*)")
+MODEL_ARG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=.+", re.DOTALL)
 
 
 @dataclass(frozen=True)
 class ScoreOptions:
     """What to score and how; each field's help says why its default is what it is."""
 
-    model: str = setting(help="model directory or hub id")
+    model: str = setting(help="model directory, hub id, or default for the embedded "
+                         "SmolLM2-135M-Instruct")
     out: Path = setting(help="new or empty directory for the results; it appears only when "
                         "the run completed")
     backend: str = setting("auto", choices=BACKENDS, help="auto: vllm when importable and a "
@@ -49,15 +56,16 @@ class ScoreOptions:
                                             "the test split")
     split: str = setting("test", choices=tuple(S.SPLIT_PREFIX), help="test for reporting, val "
                          "(the validation twins) for checkpoint selection")
-    limit: int | None = setting(None, help="questions per task, for a quick look; none: all "
+    limit: int | None = setting(None, at_least=1, help="questions per task, for a quick look; none: all "
                                 "(the leaderboard refuses limited runs)")
-    tensor_parallel: int = setting(1, help="vLLM tensor parallel size: GPUs sharing one copy of "
+    tensor_parallel: int = setting(1, at_least=1, help="vLLM tensor parallel size: GPUs sharing one copy of "
                                    "the model; one holds the small models this suite is for")
-    data_parallel: int = setting(1, help="vLLM data parallel size: copies of the model that "
+    data_parallel: int = setting(1, at_least=1, help="vLLM data parallel size: copies of the model that "
                                  "share the questions")
-    batch_size: str = setting("32", help="lm-eval batch size; auto works with hf")
-    dtype: str = setting("auto", help="model dtype; auto: the model's own, float32 for vLLM on "
-                         "CPU")
+    batch_size: str = setting("32", help="lm-eval batch size: a positive number, auto or "
+                              "auto:N (the largest that fits, found again N times; hf only)")
+    dtype: str = setting("auto", choices=DTYPES, help="model dtype; auto: the model's own, "
+                         "float32 for vLLM on CPU")
     chat_template: bool = setting(True, help="apply the model's chat template, as the suite's "
                                   "prompts are chat questions; off for base models without one")
     baseline: Path | None = setting(None, help="score directory of the base model: adds "
@@ -69,7 +77,16 @@ class ScoreOptions:
     overwrite: bool = setting(False, help="replace what a non-empty out directory holds")
 
     def __post_init__(self) -> None:
-        check_choices(self)
+        check_fields(self)
+        if not BATCH_SIZE.fullmatch(self.batch_size):
+            raise ScoreError(f"batch_size: expected a positive number, auto or auto:N, got "
+                             f"{brief(self.batch_size)}")
+        bad = [item for item in self.model_args.split(",") if item and not MODEL_ARG.fullmatch(item)]
+        if bad:
+            raise ScoreError(f"model_args: {brief(bad[0])} is not KEY=VALUE; expected "
+                             "KEY=VALUE,KEY=VALUE as lm-eval reads them, e.g. max_length=2048")
+        if any(item.startswith("pretrained=") for item in self.model_args.split(",")):
+            raise ScoreError("model_args: give the model with --model, not pretrained=")
 
 
 def _library_versions() -> dict[str, str | None]:
@@ -114,19 +131,17 @@ def _task_manager(suite: Path, requested: tuple[str, ...]):
 def _extra_args(text: str) -> dict[str, object]:
     from lm_eval.utils import simple_parse_args_string
 
-    try:
-        args = simple_parse_args_string(text)
-    except (IndexError, ValueError) as err:
-        raise ScoreError(f"--model-args {text!r}: expected key=value,key=value") from err
-    if "pretrained" in args:
-        raise ScoreError("--model-args: give the model with --model, not pretrained=")
-    return args
+    return simple_parse_args_string(text)  # its form was checked by ScoreOptions
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not overwrite)):
-        raise ScoreError(f"--out {out}: exists and is not an empty directory; choose another or "
-                         "pass --overwrite")
+    """Refuse an --out that holds something, unless --overwrite may replace it (outdir's rule);
+    the replacing itself happens only when the scores are complete (staged_directory)."""
+    if overwrite:
+        check_replaceable(out, "score")
+    elif out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise ScoreError(f"--out {brief(out)}: exists and is not an empty directory; choose "
+                         "another or pass --overwrite")
 
 
 def _dtype(results: dict, model_args: dict, local_dir: str | None) -> str | None:
@@ -156,6 +171,8 @@ def _tokens_generated(model: str, samples: dict) -> int | None:
 def _evaluate(options: ScoreOptions, model_name: str, backend, manager, tasks, lm_eval_dir: Path):
     import lm_eval
     from lm_eval.loggers import EvaluationTracker
+
+    from ..dllm.model import DiffusionModelError  # imports torch: only when scoring runs
 
     tracker = EvaluationTracker(output_path=str(lm_eval_dir))
     try:

@@ -206,13 +206,19 @@ def reverse_qa(rng: random.Random, person: Person, triple: tuple[str, ...], spli
                         question, [person.full_name], shown)
 
 
-def generate(seed: int, n_people: int, k_paraphrases: int) -> BioSet:
-    pools = load_pools()
-    if not 1 <= n_people <= name_capacity(pools):
+def check_people(n_people: int) -> None:
+    """The set's own limit on its size (generate.check_options runs it before any work)."""
+    capacity = name_capacity(load_pools())
+    if not 1 <= n_people <= capacity:
         raise SuiteError(
-            f"--bio-people must be between 1 and {name_capacity(pools)} "
+            f"--bio-people must be between 1 and {capacity} "
             f"(the number of distinct full names the pools can make), got {n_people}"
         )
+
+
+def generate(seed: int, n_people: int, k_paraphrases: int) -> BioSet:
+    pools = load_pools()
+    check_people(n_people)
     people = sample_people(stream(seed, "bio/people"), n_people, pools)
     triples = _make_triples_identifying(stream(seed, "bio/people-fix"), people)
 

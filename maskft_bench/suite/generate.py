@@ -84,10 +84,19 @@ def _paraphrase_note(options: SuiteOptions) -> str:
     )
 
 
-def generate_suite(out: Path, options: SuiteOptions, quiet: bool = False) -> dict:
-    """Generate the suite into `out` (new or empty directory) and return its manifest."""
+def check_options(options: SuiteOptions) -> None:
+    """Every size within what the generator can make, checked before any work: the pipeline
+    checks each seed's options with it before its first stage."""
     if options.paraphrases < 0:
         raise SuiteError(f"--paraphrases must be 0 or more, got {options.paraphrases}")
+    bio.check_people(options.bio_people)
+    namedesc.check_count(options.namedesc)
+    gsm.check_counts(options.math_train, options.math_val, options.math_test)
+
+
+def generate_suite(out: Path, options: SuiteOptions, quiet: bool = False) -> dict:
+    """Generate the suite into `out` (new or empty directory) and return its manifest."""
+    check_options(options)
     check_output_dir(out)
     start = time.perf_counter()
     # Cheap sets first, so their argument errors surface before the expensive biographies.

@@ -118,10 +118,15 @@ def _questions(rng: random.Random, fact: Fact, split: str) -> list[QA]:
     return out
 
 
-def generate(seed: int, n_per_kind: int, k_paraphrases: int) -> NameDescSet:
+def check_count(n_per_kind: int) -> None:
+    """The set's own limit on its size (generate.check_options runs it before any work)."""
     limit = len(TITLE_WORDS[0]) * len(TITLE_WORDS[1]) // 2  # every fact needs its own title
     if not 1 <= n_per_kind <= limit:
         raise SuiteError(f"--namedesc must be between 1 and {limit} per direction, got {n_per_kind}")
+
+
+def generate(seed: int, n_per_kind: int, k_paraphrases: int) -> NameDescSet:
+    check_count(n_per_kind)
     rng = stream(seed, "namedesc/facts")
     names = _names(rng, 2 * n_per_kind)
     descriptions = _descriptions(rng, 2 * n_per_kind)

@@ -35,9 +35,8 @@ from dataclasses import dataclass, field
 import torch
 from torch.nn.utils.rnn import pad_sequence
 
+from .config import MASK_SCHEDULES as SCHEDULES
 from .formats import IGNORE, Example
-
-SCHEDULES = ("uniform", "fixed", "linear")
 
 
 @dataclass(frozen=True)

@@ -18,13 +18,16 @@ from typing import TYPE_CHECKING
 import yaml
 
 from .. import methods
-from ..settings import ConfigError, check_choices, setting, typed
+from ..errors import brief
+from ..settings import ConfigError, check_fields, setting, typed
 
 if TYPE_CHECKING:
     from transformers import TrainingArguments
 
 RECIPES_DIR = Path(__file__).resolve().parents[1] / "recipes"  # package data: wheels have it
 ATTENTION = ("sdpa", "eager", "flex_attention", "flash_attention_2")
+MASK_SCHEDULES = ("uniform", "fixed", "linear")  # collator.MaskRatio draws t by these
+SEED_MAX = 2**32 - 1  # numpy's seeds, which Trainer's set_seed also sets, end here
 
 
 @dataclass(frozen=True)
@@ -55,22 +58,22 @@ class TrainConfig:
                                 "method reverses a text: entity keeps names and attribute values "
                                 "whole while reversing word order, word reverses every word "
                                 "(Golovneva et al. 2024, who found entity reversal better)")
-    learning_rate: float = setting(5e-6, help="peak learning rate: the paper's AR rate (masked "
+    learning_rate: float = setting(5e-6, above=0, help="peak learning rate: the paper's AR rate (masked "
                                    "used 3e-6 to 5e-6); small models and short runs need more")
-    epochs: float = setting(1.0, help="passes over the corpus; the paper ran thousands, so "
+    epochs: float = setting(1.0, above=0, help="passes over the corpus; the paper ran thousands, so "
                             "every recipe sets its own")
-    max_steps: int = setting(-1, help="optimizer steps; if positive, overrides epochs")
-    budget_tokens: int = setting(0, help="if positive, train until this many input tokens "
+    max_steps: int = setting(-1, at_least=-1, help="optimizer steps; if positive, overrides epochs")
+    budget_tokens: int = setting(0, at_least=0, help="if positive, train until this many input tokens "
                                  "(non-padding, all processes together) have been seen, whatever "
                                  "the method: one number for every method gives a compute-matched "
                                  "comparison. The epochs it takes follow from the method's corpus "
                                  "and are recorded with each checkpoint; overrides epochs and "
                                  "max_steps")
-    batch_size: int = setting(64, help="sequences per optimizer step per device (times "
+    batch_size: int = setting(64, at_least=1, help="sequences per optimizer step per device (times "
                               "grad_accum); the paper's")
-    grad_accum: int = setting(1, help="micro-batches per optimizer step, for a batch that does "
+    grad_accum: int = setting(1, at_least=1, help="micro-batches per optimizer step, for a batch that does "
                               "not fit in memory at once")
-    max_length: int = setting(512, help="tokens per example; longer examples are truncated, "
+    max_length: int = setting(512, at_least=1, help="tokens per example; longer examples are truncated, "
                               "with a warning")
     group_by_length: bool = setting(True, help="batches of similar lengths, so less padding; "
                                     "the order within and across such groups stays random")
@@ -88,47 +91,51 @@ class TrainConfig:
                                   "GPU it can shorten steps once compiled, but batches of new "
                                   "lengths recompile, so compare with "
                                   "benchmarks/train_throughput.py before turning it on")
-    warmup_ratio: float = setting(0.02, help="share of the steps that warm the learning rate up "
-                                  "before it stays constant; the paper's")
-    weight_decay: float = setting(0.1, help="AdamW weight decay; the paper's")
-    adam_beta1: float = setting(0.9, help="AdamW beta1; the paper's")
-    adam_beta2: float = setting(0.95, help="AdamW beta2; the paper's")
-    max_grad_norm: float = setting(1.0, help="gradient clipping norm; the paper's")
+    warmup_ratio: float = setting(0.02, at_least=0, below=1, help="share of the steps that warm the "
+                                  "learning rate up before it stays constant; the paper's")
+    weight_decay: float = setting(0.1, at_least=0, help="AdamW weight decay; the paper's")
+    adam_beta1: float = setting(0.9, at_least=0, below=1, help="AdamW beta1; the paper's")
+    adam_beta2: float = setting(0.95, at_least=0, below=1, help="AdamW beta2; the paper's")
+    max_grad_norm: float = setting(1.0, at_least=0, help="gradient clipping norm; the paper's")
     bf16: bool = setting(True, help="bf16 autocast, the paper's precision; also on CPU, where it is "
                          "~3x faster than float32")
-    seed: int = setting(0, help="seeds the data order and the masks; the same seed and settings "
-                        "repeat a run")
-    mask_low: float = setting(0.05, help="lowest mask ratio: t ~ U(mask_low, mask_high) per "
-                              "batch, the paper's range; the fixed schedule's t")
-    mask_high: float = setting(0.95, help="highest mask ratio; the paper's")
-    mask_schedule: str = setting("uniform", help="how t is drawn: uniform (the paper's), fixed "
-                                 "(t = mask_low; the paper reports 0.5 and 0.75 work as well) or "
+    seed: int = setting(0, at_least=0, at_most=SEED_MAX, help="seeds the data order and the masks; the same "
+                        "seed and settings repeat a run")
+    mask_low: float = setting(0.05, at_least=0, at_most=1, help="lowest mask ratio: t ~ U(mask_low, "
+                              "mask_high) per batch, the paper's range; the fixed schedule's t")
+    mask_high: float = setting(0.95, at_least=0, at_most=1, help="highest mask ratio; the paper's")
+    mask_schedule: str = setting("uniform", choices=MASK_SCHEDULES, help="how t is drawn: uniform "
+                                 "(the paper's), fixed (t = mask_low; the paper reports 0.5 and "
+                                 "0.75 work as well) or "
                                  "linear (from mask_high down to mask_low over training)")
     mask_token: str | None = setting(None, help="mask token; none: an unused special token of "
                                      "the tokenizer, which no text contains (dllm: the model's "
                                      "own mask token when it declares one)")
-    dllm_eps: float = setting(1e-3, help="dllm masks each answer token with probability t ~ "
-                              "U(dllm_eps, 1), one t per sequence: LLaDA's eps, which keeps t "
+    dllm_eps: float = setting(1e-3, above=0, below=1, help="dllm masks each answer token with probability t "
+                              "~ U(dllm_eps, 1), one t per sequence: LLaDA's eps, which keeps t "
                               "and so the loss weight 1/t bounded (mask_low/high do not apply)")
-    dllm_block_length: int = setting(4, help="block length of the diffusion sampler that "
+    dllm_block_length: int = setting(4, at_least=1, help="block length of the diffusion sampler that "
                                      "answers the validation questions of a dllm run (the "
                                      "paper's evaluation setting)")
-    eval_every: int = setting(0, help="validation-QA selection every N optimizer steps (0: "
+    eval_every: int = setting(0, at_least=0, help="validation-QA selection every N optimizer steps (0: "
                               "only at the end); the best and the last checkpoints are kept")
-    val_items: int = setting(64, help="validation questions per selection round: enough to "
+    val_items: int = setting(64, at_least=0, help="validation questions per selection round: enough to "
                              "rank checkpoints, few enough that greedy answers stay cheap")
-    val_max_new_tokens: int = setting(32, help="tokens generated per validation answer; the "
+    val_max_new_tokens: int = setting(32, at_least=1, help="tokens generated per validation answer; the "
                                       "suite's knowledge answers are a few words (math methods "
                                       "generate at least their longest validation solution)")
-    save_every: int = setting(500, help="checkpoint interval in optimizer steps, for resume")
-    logging_steps: int = setting(10, help="optimizer steps between lines of metrics.jsonl")
+    save_every: int = setting(500, at_least=1, help="checkpoint interval in optimizer steps, for resume")
+    logging_steps: int = setting(10, at_least=1, help="optimizer steps between lines of metrics.jsonl")
 
     def __post_init__(self) -> None:
         try:
             method = methods.get(self.method)
         except methods.MethodError as err:
             raise ConfigError(str(err)) from None
-        check_choices(self)
+        check_fields(self)
+        if self.mask_low > self.mask_high:
+            raise ConfigError(f"mask_low ({self.mask_low}) must not exceed mask_high "
+                              f"({self.mask_high}): t is drawn between them")
         if self.format == "pretrain" and self.method != "standard":
             raise ConfigError("format: pretrain is an ablation of the standard method only")
         unknown = set(self.datasets) - {"bio", "namedesc"}
@@ -137,13 +144,6 @@ class TrainConfig:
         if self.packing and method.collator == "diffusion":
             raise ConfigError(f"packing does not apply to {self.method}: its batches are padded "
                               "with EOS tokens that belong to the answer")
-        if not 0.0 < self.dllm_eps < 1.0:
-            raise ConfigError(f"dllm_eps must be between 0 and 1, got {self.dllm_eps}")
-        if self.budget_tokens < 0:
-            raise ConfigError(f"budget_tokens must be 0 (off) or positive, got {self.budget_tokens}")
-        for name in ("batch_size", "grad_accum", "max_length", "dllm_block_length"):
-            if getattr(self, name) < 1:
-                raise ConfigError(f"{name} must be at least 1, got {getattr(self, name)}")
 
     @property
     def knowledge(self) -> bool:
@@ -184,9 +184,7 @@ def load_config(recipe: Path | None, overrides: dict[str, object]) -> TrainConfi
 def resolve_config(settings: dict, overrides: dict[str, object]) -> TrainConfig:
     """The layering rule behind load_config, for settings already read (the pipeline's recipes)."""
     values = dict(settings)
-    per_method = values.pop("per_method", None) or {}
-    if not isinstance(per_method, dict):
-        raise ConfigError("per_method: expected a mapping of method -> settings")
+    per_method = per_method_settings(values.pop("per_method", None))
     given = {k: v for k, v in overrides.items() if v is not None}
     values.update(per_method.get(given.get("method", values.get("method")), {}))
     values.update(given)
@@ -194,6 +192,29 @@ def resolve_config(settings: dict, overrides: dict[str, object]) -> TrainConfig:
     if "method" not in values:
         raise ConfigError("no method given (--method or `method:` in the recipe)")
     return TrainConfig(**values)
+
+
+def per_method_settings(block: object) -> dict[str, dict]:
+    """The `per_method:` block, checked whole: every key a method and every value a mapping of
+    settings of the right types, so a typo under a method not trained now fails now too."""
+    if block is None:
+        return {}
+    if not isinstance(block, dict):
+        raise ConfigError(f"per_method: expected a mapping of method -> settings, got {brief(block)}")
+    for name, values in block.items():
+        try:
+            methods.get(name)
+        except methods.MethodError as err:
+            raise ConfigError(f"per_method: {err}") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"per_method.{name}: expected a mapping of settings, got {brief(values)}")
+        if "method" in values:
+            raise ConfigError(f"per_method.{name}: sets the method; it holds settings of that method")
+        try:
+            typed(TrainConfig, values)
+        except ConfigError as err:
+            raise ConfigError(f"per_method.{name}: {err}") from None
+    return block
 
 
 def training_arguments(config: TrainConfig, out: Path) -> TrainingArguments:

@@ -21,7 +21,6 @@ training FLOPs with the LM head and attention, so runs compare at equal compute.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
@@ -31,10 +30,9 @@ import torch
 from torch.utils.data import Dataset
 from transformers import TrainerCallback
 
-from .. import methods
-from ..atomic import read_json, write_json
+from .. import methods, outdir
+from ..atomic import write_json
 from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
-from ..errors import MaskftError
 from .callbacks import META_FILE as META_FILE  # re-exported: pipeline/ and tests read it here
 from .callbacks import (
     InputsDigest,
@@ -52,13 +50,9 @@ from .compute import FLOPS_FORMULA, ComputeMeter
 from .config import TrainConfig, training_arguments
 from .data import Corpus, build_corpus, manifest_of, validation_items
 from .formats import Example, FormatError, Formatter, choose_mask_token
+from .preflight import RUN_FILE as RUN_FILE  # re-exported: tests read it here
+from .preflight import TrainError, check_run
 from .selection import diffusion_answers, evaluate, generate_answers
-
-RUN_FILE = "maskft-run.json"
-
-
-class TrainError(MaskftError, RuntimeError):
-    pass
 
 
 class ExampleDataset(Dataset):
@@ -72,24 +66,6 @@ class ExampleDataset(Dataset):
 
     def __getitem__(self, index: int) -> dict:
         return vars(self.examples[index])
-
-
-def prepare_output(out: Path, config: TrainConfig, resume: bool, overwrite: bool) -> None:
-    """Claim `out` for this run: new, or an earlier run of the same config (which continues)."""
-    run_file = out / RUN_FILE
-    if not out.exists() or not any(out.iterdir()):
-        return
-    if overwrite:
-        shutil.rmtree(out)
-        return
-    if not run_file.is_file():
-        raise TrainError(f"--out {out} is not empty and holds no maskft-bench run; choose another "
-                         "directory or pass --overwrite")
-    previous = read_json(run_file)
-    if previous.get("fingerprint") == config.fingerprint() or resume:
-        return
-    raise TrainError(f"--out {out} holds another run (different settings); pass --resume to "
-                     "continue it with these settings or --overwrite to start over")
 
 
 def _model_path(config: TrainConfig) -> str:
@@ -221,14 +197,15 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     """Run (or continue) one training run and return the final model's metadata."""
     from transformers.trainer_utils import get_last_checkpoint
 
+    clear = check_run(config, out, resume, overwrite)
     args = training_arguments(config, out)
-    # Under torchrun only the main process claims, clears or records the run directory;
-    # the others wait for it and then find the same checkpoints.
-    with args.main_process_first(desc="claim the run directory"):
-        if args.process_index == 0:
-            prepare_output(out, config, resume, overwrite)
-        checkpoint = get_last_checkpoint(str(out)) if out.is_dir() else None
     path, tokenizer, model = _load(config)
+    # Under torchrun only the main process clears or records the run directory; the others
+    # wait for it and then find the same checkpoints. Nothing is deleted before the model loaded.
+    with args.main_process_first(desc="claim the run directory"):
+        if args.process_index == 0 and clear:
+            outdir.clear(out, "train")
+        checkpoint = get_last_checkpoint(str(out)) if out.is_dir() else None
     try:
         mask_id = _mask_id(config, tokenizer, model)
         corpus = build_corpus(config, Formatter(tokenizer))
