@@ -186,3 +186,16 @@ def test_retention_probe_is_general_knowledge(small_suite):
     for item in sums:
         a, b = (int(x) for x in item["question"][8:-1].split(" plus "))
         assert item["answers"] == [str(a + b)]
+
+
+def test_fingerprint_names_the_scored_tasks_only(small_suite, manifest, tmp_path):
+    """Other paraphrases leave every question alone and so the fingerprint; another seed does
+    not."""
+    from maskft_bench.suite.fingerprint import suite_fingerprint
+
+    fewer = generate_suite(tmp_path / "fewer", SuiteOptions(**{**SMALL.__dict__, "paraphrases": 0}),
+                           quiet=True)
+    assert fewer["files"] != manifest["files"]
+    assert suite_fingerprint(fewer) == suite_fingerprint(manifest)
+    shipped = json.loads((REPO / "tasks" / "manifest.json").read_text())
+    assert suite_fingerprint(shipped) != suite_fingerprint(manifest)
