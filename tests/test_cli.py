@@ -22,8 +22,8 @@ def run_cli(capsys, *args):
         (["--bio-people", "1000000000"], "--bio-people must be between 1 and"),
         (["--bio-people", "0"], "--bio-people must be between 1 and"),
         (["--namedesc", "201"], "--namedesc must be between 1 and 200"),
-        (["--paraphrases", "-1"], "--paraphrases must be 0 or more"),
-        (["--math-test", "0"], "--math-test must be at least 1"),
+        (["--paraphrases", "-1"], "--paraphrases must be between 0 and 1,000, got -1"),
+        (["--math-test", "0"], "--math-test must be between 1 and 100,000, got 0"),
         (["--gsm8k", "/nonexistent-gsm8k"], "missing train.jsonl"),
     ],
 )
