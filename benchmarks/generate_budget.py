@@ -2,7 +2,7 @@
 
     python benchmarks/generate_budget.py [--people 2000 20000] [--paraphrases 5] [--math 1000]
 
-Each size runs in a fresh process, so its peak resident memory (ru_maxrss) is the generator's
+Each size runs in a fresh process, so its peak resident memory (VmHWM) is the generator's
 alone. One row per size, then the measured bytes per record of each data file: the figures the
 constants in maskft_bench/suite/budget.py come from.
 """
@@ -19,14 +19,16 @@ from pathlib import Path
 from maskft_bench.suite.budget import estimate
 from maskft_bench.suite.generate import SuiteOptions
 
+# VmHWM rather than ru_maxrss, which Linux keeps across exec (the parent's peak would count).
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
 from maskft_bench.suite.generate import SuiteOptions, generate_suite
 start = time.perf_counter()
 generate_suite(Path(sys.argv[1]), SuiteOptions(**json.loads(sys.argv[2])), quiet=True)
-print(json.dumps({"seconds": time.perf_counter() - start,
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+status = Path("/proc/self/status").read_text().splitlines()
+rss = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
+print(json.dumps({"seconds": time.perf_counter() - start, "rss": rss}))
 """
 
 

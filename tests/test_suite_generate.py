@@ -188,14 +188,13 @@ def test_retention_probe_is_general_knowledge(small_suite):
         assert item["answers"] == [str(a + b)]
 
 
-def test_fingerprint_names_the_scored_tasks_only(small_suite, manifest, tmp_path):
-    """Other paraphrases leave every question alone and so the fingerprint; another seed does
-    not."""
+def test_fingerprint_names_the_scored_tasks_only(manifest):
+    """Training files do not enter it; another suite (seed, sizes) gives another one."""
     from maskft_bench.suite.fingerprint import suite_fingerprint
 
-    fewer = generate_suite(tmp_path / "fewer", SuiteOptions(**{**SMALL.__dict__, "paraphrases": 0}),
-                           quiet=True)
-    assert fewer["files"] != manifest["files"]
-    assert suite_fingerprint(fewer) == suite_fingerprint(manifest)
+    other_training = {**manifest, "files": {**manifest["files"], "data/bio/documents.jsonl": "0"}}
+    assert suite_fingerprint(other_training) == suite_fingerprint(manifest)
+    other_task = {**manifest, "tasks": {**manifest["tasks"], "maskft_gsm": {"sha256": "0"}}}
+    assert suite_fingerprint(other_task) != suite_fingerprint(manifest)
     shipped = json.loads((REPO / "tasks" / "manifest.json").read_text())
     assert suite_fingerprint(shipped) != suite_fingerprint(manifest)

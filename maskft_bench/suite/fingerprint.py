@@ -1,9 +1,9 @@
 """One hash that names what a score was measured on: the suite's scored tasks.
 
 It is taken over every task's hash in manifest.json (task YAML and question file together),
-so two suites share it exactly when every question, answer and task setting is the same.
-Training data (documents, paraphrases) is left out on purpose: a suite regenerated with other
-paraphrases asks the same questions, and a base model's score on it is the same score.
+so two suites share it exactly when every question, answer and task setting is the same. The
+training files are not hashed into it, but every task YAML names the command that generated
+it, so in practice any other generation option (paraphrases included) gives another one.
 """
 
 from __future__ import annotations
