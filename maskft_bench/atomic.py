@@ -32,7 +32,8 @@ class ReadError(MaskftError, ValueError):
 def staged_directory(target: Path) -> Iterator[Path]:
     """Yield an empty staging directory that replaces `target` when the block succeeds.
 
-    On failure the staging directory, and any parent directories made for it, are removed.
+    The directory gets the mode the umask gives a new one, as `mkdir` would. On failure the
+    staging directory, and any parent directories made for it, are removed.
     """
     missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -42,6 +43,7 @@ def staged_directory(target: Path) -> Iterator[Path]:
         _remove_made(missing)
         raise
     try:
+        os.chmod(stage, 0o777 & ~_umask())  # mkdtemp makes 0700; the result is shared as usual
         yield stage
         if target.exists():
             shutil.rmtree(target)
@@ -50,6 +52,12 @@ def staged_directory(target: Path) -> Iterator[Path]:
         shutil.rmtree(stage, ignore_errors=True)
         _remove_made(missing)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)  # reading the umask means setting it; put it straight back
+    os.umask(mask)
+    return mask
 
 
 def _remove_made(missing: list[Path]) -> None:

@@ -20,6 +20,7 @@ from .leaderboard.build import validate_files
 from .methods import METHODS
 from .scoring.run import ScoreOptions, format_summary, score
 from .settings import add_flags, flag_type, given, parse_settings
+from .signals import EXIT_TERMINATED, Terminated, sigterm_as_interrupt
 from .suite.generate import SuiteOptions, generate_suite
 from .suite_limits import OFF_LEADERBOARD, check_suite_options
 from .training.config import TrainConfig, load_config
@@ -232,12 +233,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _build_parser().parse_args(argv)
     handler = HANDLERS[" ".join(filter(None, (args.command, getattr(args, "action", None))))]
     try:
-        return handler(args) or 0
+        with sigterm_as_interrupt():
+            return handler(args) or 0
     except MaskftError as err:
         if args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0"):
             traceback.print_exc()
         print(f"maskft-bench {args.command}: error: {one_line(str(err))}", file=sys.stderr)
         return EXIT_USAGE
+    except Terminated:
+        print("maskft-bench: terminated; nothing half-written was kept", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print("maskft-bench: interrupted; nothing half-written was kept", file=sys.stderr)
         return 130

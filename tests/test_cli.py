@@ -22,8 +22,8 @@ def run_cli(capsys, *args):
         (["--bio-people", "1000000000"], "--bio-people must be between 1 and"),
         (["--bio-people", "0"], "--bio-people must be between 1 and"),
         (["--namedesc", "201"], "--namedesc must be between 1 and 200"),
-        (["--paraphrases", "-1"], "--paraphrases must be 0 or more"),
-        (["--math-test", "0"], "--math-test must be at least 1"),
+        (["--paraphrases", "-1"], "--paraphrases must be between 0 and 1,000, got -1"),
+        (["--math-test", "0"], "--math-test must be between 1 and 100,000, got 0"),
         (["--gsm8k", "/nonexistent-gsm8k"], "missing train.jsonl"),
     ],
 )
@@ -50,9 +50,10 @@ def test_output_under_a_file_is_refused(capsys, tmp_path):
 
 
 def test_unwritable_location_is_refused(capsys):
-    # /proc refuses new entries even to root, unlike a chmod-ed directory.
+    # /proc refuses new entries even to root, unlike a chmod-ed directory; it has no free space,
+    # so the size check refuses it before the first write would fail.
     code, captured = run_cli(capsys, "generate", "--out", "/proc/maskft-bench-suite", "--quiet")
-    assert code == 2 and "cannot write there" in captured.err
+    assert code == 2 and "more than the 0 B free there" in captured.err
 
 
 def test_failure_midway_leaves_nothing(monkeypatch, tmp_path):

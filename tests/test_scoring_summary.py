@@ -3,6 +3,9 @@
 import json
 import math
 import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +13,7 @@ from maskft_bench.cli import main
 from maskft_bench.scoring import summary as S
 from maskft_bench.scoring.errors import ScoreError
 from maskft_bench.scoring.model_check import check_model
+from maskft_bench.suite.fingerprint import suite_fingerprint
 
 
 def rows(**accuracies):
@@ -98,24 +102,73 @@ def test_retention_needs_a_base_model_that_got_something_right():
         S.retention({"a": 1.0}, {"a": 0.0})
 
 
+SHIPPED = json.loads((Path(S.__file__).parents[2] / "tasks" / "manifest.json").read_text())
+
+
+def baseline(directory: Path, **fields) -> Path:
+    """A base model's score directory as `maskft-bench score` leaves it: summary.json and a
+    retention log of one correct item."""
+    summary = {"suite_version": SHIPPED["suite_version"], "suite_fingerprint":
+               suite_fingerprint(SHIPPED), "limit": None,
+               "files": {"samples": {"maskft_retention": "s.jsonl"}}, **fields}
+    directory.mkdir(exist_ok=True)
+    (directory / "summary.json").write_text(json.dumps(summary))
+    (directory / "s.jsonl").write_text(json.dumps({"doc": {"id": "x"}, "accuracy": 1.0}) + "\n")
+    return directory
+
+
 @pytest.mark.parametrize(("base_limit", "limit", "ok"),
                          [(5, None, False), (5, 6, False), (5, 5, True), (None, 3, True)])
 def test_baseline_must_cover_this_runs_limit(tmp_path, base_limit, limit, ok):
-    summary = {"suite_version": "1.1.0", "limit": base_limit,
-               "files": {"samples": {"maskft_retention": "s.jsonl"}}}
-    (tmp_path / "summary.json").write_text(json.dumps(summary))
-    (tmp_path / "s.jsonl").write_text(json.dumps({"doc": {"id": "x"}, "accuracy": 1.0}) + "\n")
+    baseline(tmp_path, limit=base_limit)
     if ok:
-        assert S.load_baseline_retention(tmp_path, "1.1.0", limit) == {"x": 1.0}
+        assert S.load_baseline_retention(tmp_path, SHIPPED, limit) == {"x": 1.0}
     else:
         with pytest.raises(ScoreError, match="was scored with --limit 5"):
-            S.load_baseline_retention(tmp_path, "1.1.0", limit)
+            S.load_baseline_retention(tmp_path, SHIPPED, limit)
 
 
 def test_baseline_from_another_suite_version_is_refused(tmp_path):
-    (tmp_path / "summary.json").write_text(json.dumps({"suite_version": "0.9.0", "limit": None}))
+    baseline(tmp_path, suite_version="0.9.0")
     with pytest.raises(ScoreError, match="scored on suite 0.9.0"):
-        S.load_baseline_retention(tmp_path, "1.1.0", None)
+        S.load_baseline_retention(tmp_path, SHIPPED, None)
+
+
+def test_baseline_from_another_suite_of_the_same_version_is_refused(tmp_path, manifest):
+    """The small suite (another seed, other sizes) shares the shipped suite's version, not its
+    fingerprint; the message names both."""
+    baseline(tmp_path, suite_fingerprint=suite_fingerprint(manifest))
+    with pytest.raises(ScoreError) as refused:
+        S.load_baseline_retention(tmp_path, SHIPPED, None)
+    message = str(refused.value)
+    assert f"fingerprint {suite_fingerprint(manifest)[:16]}, not this one's " \
+           f"{suite_fingerprint(SHIPPED)[:16]}" in message and "\n" not in message
+
+
+def test_baseline_written_before_fingerprints_is_held_to_its_task_hashes(tmp_path, manifest):
+    hashes = {t: SHIPPED["tasks"][t]["sha256"] for t in ("maskft_retention", "maskft_gsm")}
+    baseline(tmp_path, suite_fingerprint=None, task_hashes=hashes)
+    assert S.load_baseline_retention(tmp_path, SHIPPED, None) == {"x": 1.0}
+    with pytest.raises(ScoreError, match="its maskft_gsm has hash"):
+        S.load_baseline_retention(tmp_path, manifest, None)
+    baseline(tmp_path, suite_fingerprint=None, task_hashes={})
+    with pytest.raises(ScoreError, match="its maskft_retention has hash None"):
+        S.load_baseline_retention(tmp_path, SHIPPED, None)
+
+
+def test_score_refuses_a_baseline_of_another_suite_before_loading_a_model(tmp_path, manifest,
+                                                                          small_suite):
+    from maskft_bench.models import default_model_dir
+
+    base = baseline(tmp_path / "base")  # scored on the shipped suite
+    done = subprocess.run(
+        [sys.executable, "-m", "maskft_bench.cli", "score", "--model", str(default_model_dir()),
+         "--suite", str(small_suite), "--baseline", str(base), "--out", str(tmp_path / "out")],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"not this one's {suite_fingerprint(manifest)[:16]}" in lines[0]
+    assert not (tmp_path / "out").exists()
 
 
 @pytest.mark.parametrize("hub_id", ["meta-llama/Llama-3.2-1B-Instruct", "gpt2"])

@@ -186,3 +186,15 @@ def test_retention_probe_is_general_knowledge(small_suite):
     for item in sums:
         a, b = (int(x) for x in item["question"][8:-1].split(" plus "))
         assert item["answers"] == [str(a + b)]
+
+
+def test_fingerprint_names_the_scored_tasks_only(manifest):
+    """Training files do not enter it; another suite (seed, sizes) gives another one."""
+    from maskft_bench.suite.fingerprint import suite_fingerprint
+
+    other_training = {**manifest, "files": {**manifest["files"], "data/bio/documents.jsonl": "0"}}
+    assert suite_fingerprint(other_training) == suite_fingerprint(manifest)
+    other_task = {**manifest, "tasks": {**manifest["tasks"], "maskft_gsm": {"sha256": "0"}}}
+    assert suite_fingerprint(other_task) != suite_fingerprint(manifest)
+    shipped = json.loads((REPO / "tasks" / "manifest.json").read_text())
+    assert suite_fingerprint(shipped) != suite_fingerprint(manifest)

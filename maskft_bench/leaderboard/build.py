@@ -55,18 +55,31 @@ def build_leaderboard(submissions_dir: Path, out_dir: Path) -> list[Path]:
     """Validate every submission, then write README.md and index.html (plus vendor/ when
     `out_dir` is not the repository's leaderboard/) with the reproduction records beside the
     submissions; refuses if any file is rejected or a record belongs to no entry."""
+    out_dir = Path(out_dir)
+    _check_out(out_dir)
     verdicts = validate_submissions(submission_files(Path(submissions_dir)))
     rejected = [v for v in verdicts if not v.accepted]
     if rejected:
         raise LeaderboardError(f"refusing to build: {len(rejected)} rejected submission(s), "
                                f"first: {rejected[0].line()}")
     board_list = boards(mark((v.entry for v in verdicts), load_records(Path(submissions_dir))))
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _vendor(out_dir)
     written = []
-    for name, text in (("README.md", render_markdown(board_list)),
-                       ("index.html", render_html(board_list))):
-        write_text(out_dir / name, text)
-        written.append(out_dir / name)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        _vendor(out_dir)
+        for name, text in (("README.md", render_markdown(board_list)),
+                           ("index.html", render_html(board_list))):
+            write_text(out_dir / name, text)
+            written.append(out_dir / name)
+    except OSError as err:
+        raise LeaderboardError(f"--out {out_dir}: cannot write there ({err.strerror or err})") \
+            from err
     return written
+
+
+def _check_out(out_dir: Path) -> None:
+    """Refuse before validating: the pages go into a directory, new or existing."""
+    existing = next(p for p in [out_dir, *out_dir.parents] if p.exists())
+    if not existing.is_dir():
+        raise LeaderboardError(f"--out {out_dir}: {existing} is a file, not a directory; give "
+                               "a directory for README.md and index.html")

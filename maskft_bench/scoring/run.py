@@ -25,6 +25,7 @@ from ..errors import brief
 from ..markdown import table
 from ..outdir import check_replaceable
 from ..settings import check_fields, setting
+from ..suite.fingerprint import suite_fingerprint
 from . import summary as S
 from .backends import BACKENDS, resolve
 from .errors import ScoreError
@@ -201,8 +202,8 @@ def score(options: ScoreOptions) -> dict:
     """Score a model on the suite, write the output directory, return the summary."""
     _check_out(options.out, options.overwrite)
     suite, manifest = _suite(options)
-    baseline = (S.load_baseline_retention(options.baseline, manifest["suite_version"],
-                                          options.limit) if options.baseline else None)
+    baseline = (S.load_baseline_retention(options.baseline, manifest, options.limit)
+                if options.baseline else None)
     requested = options.tasks or DEFAULT_TASKS[options.split]
     manager, tasks = _task_manager(suite, requested)
     model = check_model(options.model, options.chat_template)
@@ -224,6 +225,7 @@ def score(options: ScoreOptions) -> dict:
             "suite_version": manifest["suite_version"],
             "suite": str(suite),
             "suite_options": manifest["options"],  # lets the leaderboard regenerate the suite
+            "suite_fingerprint": suite_fingerprint(manifest),  # what a --baseline must match
             "task_hashes": {t: manifest["tasks"][t]["sha256"] for t in rows if t in manifest["tasks"]},
             "model": {**asdict(model), "revision": options.revision},
             "backend": backend.name,

@@ -17,6 +17,7 @@ import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from ..suite.fingerprint import suite_fingerprint
 from .errors import ScoreError
 
 DATASETS = ("bio", "namedesc")
@@ -128,18 +129,21 @@ def retention(current: Mapping[str, float], baseline: Mapping[str, float]) -> di
             "compared": len(current)}
 
 
-def load_baseline_retention(directory: Path, suite_version: str,
+def load_baseline_retention(directory: Path, manifest: Mapping,
                             limit: int | None) -> dict[str, float]:
-    """Per-item retention scores from an earlier `maskft-bench score` output directory."""
+    """Per-item retention scores from an earlier `maskft-bench score` output directory, which
+    must have scored the suite of `manifest` (same version and fingerprint)."""
     summary_path = directory / "summary.json"
     try:
         summary = json.loads(summary_path.read_text())
     except (OSError, ValueError) as err:
         raise ScoreError(f"--baseline {directory}: no readable summary.json ({err}); pass the "
                          "output directory of `maskft-bench score` on the base model") from err
+    suite_version = manifest["suite_version"]
     if summary.get("suite_version") != suite_version:
         raise ScoreError(f"--baseline {directory}: scored on suite {summary.get('suite_version')}, "
                          f"not {suite_version}; rescore the base model")
+    _check_same_suite(directory, summary, manifest)
     base_limit = summary.get("limit")
     if base_limit is not None and (limit is None or limit > base_limit):
         raise ScoreError(f"--baseline {directory}: was scored with --limit {base_limit}, fewer "
@@ -149,3 +153,24 @@ def load_baseline_retention(directory: Path, suite_version: str,
         raise ScoreError(f"--baseline {directory}: {RETENTION_TASK} was not scored there")
     lines = (directory / samples_file).read_text().splitlines()
     return per_item(json.loads(line) for line in lines)
+
+
+def _check_same_suite(directory: Path, summary: Mapping, manifest: Mapping) -> None:
+    """The baseline's suite fingerprint must be this suite's. A summary written before it had
+    one (score directories of earlier runs, which a resumed `run` still uses) is held to the
+    hashes of the tasks it scored instead, the retention task among them."""
+    expected = suite_fingerprint(manifest)
+    found = summary.get("suite_fingerprint")
+    if found is not None:
+        if found != expected:
+            raise ScoreError(f"--baseline {directory}: scored on the suite with fingerprint "
+                             f"{found[:16]}, not this one's {expected[:16]}; score the base "
+                             "model on this suite")
+        return
+    hashes = summary.get("task_hashes", {})
+    ours = {name: task["sha256"] for name, task in manifest["tasks"].items()}
+    for task in sorted({RETENTION_TASK, *hashes}):
+        if hashes.get(task) != ours.get(task):
+            raise ScoreError(f"--baseline {directory}: its {task} has hash "
+                             f"{str(hashes.get(task))[:16]}, not this suite's "
+                             f"{str(ours.get(task))[:16]}; score the base model on this suite")

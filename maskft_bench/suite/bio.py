@@ -10,12 +10,13 @@ from __future__ import annotations
 import itertools
 import random
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
 from . import templates as T
 from .errors import SuiteError
 from .pools import Pools, load_pools
-from .records import PARAPHRASE_KINDS, QA, Document, Paraphrase
+from .records import PARAPHRASE_KINDS, QA, QA_FILES, Document, Paraphrase
 from .seeding import stream
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
@@ -30,6 +31,8 @@ _PRONOUNS = {"female": ("She", "Her", "her"), "male": ("He", "His", "his")}
 # How a reversed rewrite spreads the three attribute pairs over its sentences.
 _SENTENCE_SIZES = ((3,), (1, 2), (2, 1), (1, 1, 1))
 _FORMS = tuple(T.BIO_REVERSED_FRAMES)
+# The data files generate() yields records for, relative to the suite's data/bio/.
+FILES = ("people.jsonl", "documents.jsonl", "paraphrases.jsonl", *QA_FILES)
 
 
 @dataclass(frozen=True)
@@ -52,14 +55,6 @@ class Person:
 
     def value(self, attribute: str) -> str:
         return getattr(self, attribute)
-
-
-@dataclass(frozen=True)
-class BioSet:
-    people: list[Person]
-    documents: list[Document]
-    paraphrases: list[Paraphrase]
-    qa: dict[tuple[str, str], list[QA]]  # (direction, split) -> items
 
 
 def name_capacity(pools: Pools) -> int:
@@ -95,26 +90,33 @@ def sample_people(rng: random.Random, n: int, pools: Pools) -> list[Person]:
     return people
 
 
-def unique_triples(people: list[Person]) -> list[list[tuple[str, ...]]]:
-    """For each person, the attribute triples whose values no other person shares."""
-    columns = [T.BIO_ATTRIBUTES.index(a) for t in TRIPLES for a in t]
-    keys = []
-    for p in people:
-        values = [p.value(a) for a in T.BIO_ATTRIBUTES]
-        picked = [values[c] for c in columns]
-        keys.append([(n, *picked[3 * n:3 * n + 3]) for n in range(len(TRIPLES))])
-    counts = Counter(k for person_keys in keys for k in person_keys)
-    return [[TRIPLES[k[0]] for k in person_keys if counts[k] == 1] for person_keys in keys]
+def identifying_masks(people: list[Person]) -> list[int]:
+    """For each person, a bit mask over TRIPLES: bit n is set when no other person shares that
+    person's values of TRIPLES[n]. One triple's counts are held at a time, so memory grows by
+    one counter entry per person, not one per person and triple."""
+    masks = [0] * len(people)
+    for n, triple in enumerate(TRIPLES):
+        keys = [tuple(p.value(a) for a in triple) for p in people]
+        counts = Counter(keys)
+        for i, key in enumerate(keys):
+            if counts[key] == 1:
+                masks[i] |= 1 << n
+    return masks
 
 
-def _make_triples_identifying(rng: random.Random, people: list[Person]) -> list[list[tuple]]:
-    """Redraw birth dates of people with too few identifying triples until all have enough."""
+def _triples(mask: int) -> list[tuple[str, ...]]:
+    return [t for n, t in enumerate(TRIPLES) if mask >> n & 1]
+
+
+def _make_triples_identifying(rng: random.Random, people: list[Person]) -> list[int]:
+    """Redraw birth dates of people with too few identifying triples until all have enough;
+    returns each person's identifying_masks entry."""
     needed = sum(REVERSE_PER_PERSON.values())
     for _ in range(50):
-        triples = unique_triples(people)
-        short = [i for i, ts in enumerate(triples) if len(ts) < needed]
+        masks = identifying_masks(people)
+        short = [i for i, mask in enumerate(masks) if mask.bit_count() < needed]
         if not short:
-            return triples
+            return masks
         for i in short:
             people[i] = replace(people[i], birth_date=_birth_date(rng))
     raise SuiteError(
@@ -216,31 +218,39 @@ def check_people(n_people: int) -> None:
         )
 
 
-def generate(seed: int, n_people: int, k_paraphrases: int) -> BioSet:
-    pools = load_pools()
+def generate(seed: int, n_people: int, k_paraphrases: int) -> Iterator[tuple[str, object]]:
+    """The people now (so a bad count fails before anything is written), then, lazily, each
+    person's (FILES entry, record) pairs: the files are written one person at a time."""
     check_people(n_people)
+    pools = load_pools()
     people = sample_people(stream(seed, "bio/people"), n_people, pools)
-    triples = _make_triples_identifying(stream(seed, "bio/people-fix"), people)
+    masks = _make_triples_identifying(stream(seed, "bio/people-fix"), people)
+    return _records(seed, people, masks, k_paraphrases)
 
+
+def _records(seed: int, people: list[Person], masks: list[int],
+             k_paraphrases: int) -> Iterator[tuple[str, object]]:
+    # Each file draws from its own stream, so interleaving the files per person gives the same
+    # bytes as writing them one after the other.
     wording, para_rng, qa_rng = (stream(seed, f"bio/{s}") for s in ("wording", "paraphrase", "qa"))
-    documents = [
-        Document(id=p.id, subject=p.id, text=render(p, T.BIO_ATTRIBUTES, _choices(wording)))
-        for p in people
-    ]
-    rewrites = [r for p in people for r in paraphrases(para_rng, p, k_paraphrases)]
+    for person, mask in zip(people, masks, strict=True):
+        yield "people.jsonl", person
+        yield "documents.jsonl", Document(id=person.id, subject=person.id,
+                                          text=render(person, T.BIO_ATTRIBUTES, _choices(wording)))
+        for rewrite in paraphrases(para_rng, person, k_paraphrases):
+            yield "paraphrases.jsonl", rewrite
+        for split, item in _questions(qa_rng, person, _triples(mask)):
+            yield f"qa_{item.direction}_{split}.jsonl", item
 
-    qa: dict[tuple[str, str], list[QA]] = {
-        (d, s): [] for d in ("forward", "reverse") for s in ("val", "test")
-    }
-    for person, identifying in zip(people, triples, strict=True):
-        qa["forward", "test"] += [forward_qa(qa_rng, person, a, "test") for a in T.BIO_ATTRIBUTES]
-        qa["forward", "val"] += [
-            forward_qa(qa_rng, person, a, "val")
-            for a in qa_rng.sample(T.BIO_ATTRIBUTES, FORWARD_VAL_PER_PERSON)
-        ]
-        picked = iter(qa_rng.sample(identifying, sum(REVERSE_PER_PERSON.values())))
-        for split, count in REVERSE_PER_PERSON.items():
-            qa["reverse", split] += [
-                reverse_qa(qa_rng, person, next(picked), split) for _ in range(count)
-            ]
-    return BioSet(people=people, documents=documents, paraphrases=rewrites, qa=qa)
+
+def _questions(rng: random.Random, person: Person,
+               identifying: list[tuple[str, ...]]) -> Iterator[tuple[str, QA]]:
+    """(split, question) pairs, drawn in a fixed order from the one stream."""
+    for attribute in T.BIO_ATTRIBUTES:
+        yield "test", forward_qa(rng, person, attribute, "test")
+    for attribute in rng.sample(T.BIO_ATTRIBUTES, FORWARD_VAL_PER_PERSON):
+        yield "val", forward_qa(rng, person, attribute, "val")
+    picked = iter(rng.sample(identifying, sum(REVERSE_PER_PERSON.values())))
+    for split, count in REVERSE_PER_PERSON.items():
+        for _ in range(count):
+            yield split, reverse_qa(rng, person, next(picked), split)

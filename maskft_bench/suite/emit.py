@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,14 +148,21 @@ __all__ = ["load", "process_results"]
 INIT_PY = '"""A maskft-bench suite: lm-eval reads the YAML files in this directory."""\n'
 
 
-def _write_jsonl(path: Path, records: Iterable[object]) -> int:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with jsonlines.open(path, mode="w", compact=True, sort_keys=True) as writer:
-        for record in records:
-            writer.write(record if isinstance(record, dict) else to_json(record))
-            n += 1
-    return n
+def _write_data(root: Path, names: Sequence[str],
+                records: Iterable[tuple[str, object]]) -> dict[str, int]:
+    """Write each (data file, record) pair as it comes, with every file open at once, so memory
+    does not grow with the number of records; returns the records written per file."""
+    counts = dict.fromkeys(names, 0)
+    with ExitStack() as stack:
+        writers = {}
+        for name in names:
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            writers[name] = stack.enter_context(
+                jsonlines.open(root / name, mode="w", compact=True, sort_keys=True))
+        for name, record in records:
+            writers[name].write(record if isinstance(record, dict) else to_json(record))
+            counts[name] += 1
+    return counts
 
 
 def check_output_dir(out: Path) -> None:
@@ -171,21 +179,27 @@ def check_output_dir(out: Path) -> None:
         raise SuiteError(f"--out {out}: {existing} is not writable")
 
 
-def write_suite(out: Path, files: dict[str, list], manifest: dict, command: str,
-                readme: str) -> dict:
-    """Write `files` (relative path under data/ -> records) plus tasks, then move into place."""
+Finish = Callable[[dict[str, int]], tuple[dict, str]]
+"""Given the records written per data file, the manifest's fields and the suite's README."""
+
+
+def write_suite(out: Path, data_files: Sequence[str], records: Iterable[tuple[str, object]],
+                finish: Finish, command: str) -> dict:
+    """Stream `records` ((data file, record) pairs; every file named in `data_files`, empty or
+    not) plus tasks, README and manifest into a staging directory, then move it into place."""
     check_output_dir(out)
     try:
         with staged_directory(out) as stage:
-            return _write(stage, files, manifest, command, readme)
+            counts = _write_data(stage / "data", data_files, records)
+            manifest, readme = finish(counts)
+            return _write(stage, counts, manifest, command, readme)
     except OSError as err:
         if isinstance(err, SuiteError):
             raise
         raise SuiteError(f"--out {out}: cannot write there ({err.strerror or err})") from err
 
 
-def _write(stage: Path, files: dict[str, list], manifest: dict, command: str, readme: str) -> dict:
-    counts = {rel: _write_jsonl(stage / "data" / rel, rows) for rel, rows in files.items()}
+def _write(stage: Path, counts: dict[str, int], manifest: dict, command: str, readme: str) -> dict:
     specs = task_specs()
     (stage / TEMPLATE_FILE).write_text(task_yaml(
         _template(), command,

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, fields
+from itertools import chain
 from pathlib import Path
 
 from ..settings import flag, setting
 from . import DEFAULT_SEED, SUITE_VERSION, bio, gsm, namedesc, retention
+from .budget import check_budget
 from .card import dataset_configs, front_matter
 from .emit import TEST_GROUP, VAL_GROUP, check_output_dir, task_specs, write_suite
 from .errors import SuiteError
@@ -94,9 +97,17 @@ def check_options(options: SuiteOptions) -> None:
     gsm.check_counts(options.math_train, options.math_val, options.math_test)
 
 
+def _in(folder: str, records: Iterable[tuple[str, object]]) -> Iterator[tuple[str, object]]:
+    return ((f"{folder}/{name}", record) for name, record in records)
+
+
 def generate_suite(out: Path, options: SuiteOptions, quiet: bool = False) -> dict:
-    """Generate the suite into `out` (new or empty directory) and return its manifest."""
+    """Generate the suite into `out` (new or empty directory) and return its manifest.
+
+    Sizes are checked first (check_options, then check_budget: option limits, free disk,
+    memory), then the records are written one at a time as they are drawn."""
     check_options(options)
+    check_budget(out, options)
     check_output_dir(out)
     start = time.perf_counter()
     # Cheap sets first, so their argument errors surface before the expensive biographies.
@@ -105,33 +116,31 @@ def generate_suite(out: Path, options: SuiteOptions, quiet: bool = False) -> dic
                         options.gsm8k)
     _log(f"namedesc and math ready ({time.perf_counter() - start:.1f}s)", quiet)
     people = bio.generate(options.seed, options.bio_people, options.paraphrases)
-    _log(f"bio: {len(people.people)} people ({time.perf_counter() - start:.1f}s)", quiet)
+    _log(f"bio: {options.bio_people} people drawn ({time.perf_counter() - start:.1f}s)", quiet)
 
-    files: dict[str, list] = {
-        "bio/people.jsonl": people.people,
-        "namedesc/facts.jsonl": facts.facts,
-    }
-    for name, dataset in (("bio", people), ("namedesc", facts)):
-        files[f"{name}/documents.jsonl"] = dataset.documents
-        files[f"{name}/paraphrases.jsonl"] = dataset.paraphrases
-        for (direction, split), items in dataset.qa.items():
-            files[f"{name}/qa_{direction}_{split}.jsonl"] = items
-    for split, items in math.items():
-        files[f"math/{split}.jsonl"] = items
-    files["retention/test.jsonl"] = retention.generate(options.seed)
-
-    counts = {rel: len(rows) for rel, rows in files.items()}
+    data_files = [*(f"bio/{name}" for name in bio.FILES),
+                  *(f"namedesc/{name}" for name in namedesc.FILES),
+                  *(f"math/{split}.jsonl" for split in math), "retention/test.jsonl"]
+    records = chain(
+        _in("bio", people), _in("namedesc", namedesc.records(facts)),
+        ((f"math/{split}.jsonl", item) for split, items in math.items() for item in items),
+        (("retention/test.jsonl", item) for item in retention.generate(options.seed)),
+    )
     opts = {f.name: getattr(options, f.name) for f in fields(options)}
     opts["gsm8k"] = None if options.gsm8k is None else "user-supplied GSM8K"
-    manifest = {
-        "suite_version": SUITE_VERSION,
-        "seed": options.seed,
-        "options": opts,
-        "command": options.command(),
-        "counts": counts,
-        "paraphrase_kinds": list(PARAPHRASE_KINDS) if options.paraphrases else [],
-    }
-    manifest = write_suite(out, files, manifest, options.command(), _readme(options, counts))
+
+    def finish(counts: dict[str, int]) -> tuple[dict, str]:
+        manifest = {
+            "suite_version": SUITE_VERSION,
+            "seed": options.seed,
+            "options": opts,
+            "command": options.command(),
+            "counts": counts,
+            "paraphrase_kinds": list(PARAPHRASE_KINDS) if options.paraphrases else [],
+        }
+        return manifest, _readme(options, counts)
+
+    manifest = write_suite(out, data_files, records, finish, options.command())
     _log(f"wrote {len(manifest['files'])} files to {out} ({time.perf_counter() - start:.1f}s)",
          quiet)
     return manifest

@@ -7,12 +7,13 @@ ask in the direction the fact was written, "reverse" questions the other way rou
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from . import templates as T
 from .errors import SuiteError
 from .pools import load_pools
-from .records import PARAPHRASE_KINDS, QA, Document, Paraphrase
+from .records import PARAPHRASE_KINDS, QA, QA_FILES, Document, Paraphrase
 from .seeding import stream
 
 # (role, kinds of work it goes with); a description is "the <role> <kind> '<title>'".
@@ -42,6 +43,10 @@ TITLE_WORDS = (
      "Horizon", "Cathedral", "River", "Archive", "Feather", "Lighthouse", "Canyon", "Mirror",
      "Kingdom", "Bridge", "Clockwork", "Meadow"),
 )
+
+MAX_PER_KIND = len(TITLE_WORDS[0]) * len(TITLE_WORDS[1]) // 2  # every fact needs its own title
+# The data files records() yields records for, relative to the suite's data/namedesc/.
+FILES = ("facts.jsonl", "documents.jsonl", "paraphrases.jsonl", *QA_FILES)
 
 
 @dataclass(frozen=True)
@@ -120,9 +125,9 @@ def _questions(rng: random.Random, fact: Fact, split: str) -> list[QA]:
 
 def check_count(n_per_kind: int) -> None:
     """The set's own limit on its size (generate.check_options runs it before any work)."""
-    limit = len(TITLE_WORDS[0]) * len(TITLE_WORDS[1]) // 2  # every fact needs its own title
-    if not 1 <= n_per_kind <= limit:
-        raise SuiteError(f"--namedesc must be between 1 and {limit} per direction, got {n_per_kind}")
+    if not 1 <= n_per_kind <= MAX_PER_KIND:
+        raise SuiteError(f"--namedesc must be between 1 and {MAX_PER_KIND} per direction, "
+                         f"got {n_per_kind}")
 
 
 def generate(seed: int, n_per_kind: int, k_paraphrases: int) -> NameDescSet:
@@ -155,3 +160,12 @@ def generate(seed: int, n_per_kind: int, k_paraphrases: int) -> NameDescSet:
             for item in _questions(qa_rng, f, split):
                 qa[item.direction, split].append(item)
     return NameDescSet(facts=facts, documents=documents, paraphrases=rewrites, qa=qa)
+
+
+def records(data: NameDescSet) -> Iterator[tuple[str, object]]:
+    """(FILES entry, record) pairs, the shape the suite writer streams."""
+    yield from (("facts.jsonl", f) for f in data.facts)
+    yield from (("documents.jsonl", d) for d in data.documents)
+    yield from (("paraphrases.jsonl", r) for r in data.paraphrases)
+    for (direction, split), items in data.qa.items():
+        yield from ((f"qa_{direction}_{split}.jsonl", item) for item in items)

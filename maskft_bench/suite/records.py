@@ -41,6 +41,9 @@ class Paraphrase:
     kind: str
     text: str
 
+# The question files of a dataset (bio, namedesc): one per direction asked and split.
+QA_FILES = tuple(f"qa_{d}_{s}.jsonl" for d in ("forward", "reverse") for s in ("val", "test"))
+
 
 @dataclass(frozen=True)
 class QA:
