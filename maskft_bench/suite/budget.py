@@ -86,16 +86,24 @@ def estimate(options: SuiteOptions) -> Estimate:
                     memory=BASE_MEMORY + people * PERSON_MEMORY + problems * MATH_MEMORY)
 
 
-def refusal(options: SuiteOptions, out: Path, free_disk: int,
-            free_memory: int | None) -> str | None:
-    """Why these options cannot be generated into `out` with this much free disk there and
-    this much available memory (None: unknown), or None when they can."""
-    cost = estimate(options)
+def limit_problem(options: SuiteOptions) -> str | None:
+    """The first option outside LIMITS, with what the options would cost; None when all fit."""
     for name, (low, high) in LIMITS.items():
         value = getattr(options, name)
         if not low <= value <= high:
             return (f"--{name.replace('_', '-')} must be between {low} and {high:,}, got "
-                    f"{value:,} (these options would take {cost})")
+                    f"{value:,} (these options would take {estimate(options)})")
+    return None
+
+
+def refusal(options: SuiteOptions, out: Path, free_disk: int,
+            free_memory: int | None) -> str | None:
+    """Why these options cannot be generated into `out` with this much free disk there and
+    this much available memory (None: unknown), or None when they can."""
+    problem = limit_problem(options)
+    if problem:
+        return problem
+    cost = estimate(options)
     if cost.bytes > free_disk:
         return f"--out {out}: the suite needs {cost}, more than the {_size(free_disk)} free there"
     if free_memory is not None and cost.memory > free_memory:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..settings import flag, setting
 from . import DEFAULT_SEED, SUITE_VERSION, bio, gsm, namedesc, retention
-from .budget import check_budget
+from .budget import check_budget, limit_problem
 from .card import dataset_configs, front_matter
 from .emit import TEST_GROUP, VAL_GROUP, check_output_dir, task_specs, write_suite
 from .errors import SuiteError
@@ -90,8 +90,9 @@ def _paraphrase_note(options: SuiteOptions) -> str:
 def check_options(options: SuiteOptions) -> None:
     """Every size within what the generator can make, checked before any work: the pipeline
     checks each seed's options with it before its first stage."""
-    if options.paraphrases < 0:
-        raise SuiteError(f"--paraphrases must be 0 or more, got {options.paraphrases}")
+    problem = limit_problem(options)
+    if problem:
+        raise SuiteError(problem)
     bio.check_people(options.bio_people)
     namedesc.check_count(options.namedesc)
     gsm.check_counts(options.math_train, options.math_val, options.math_test)
