@@ -75,6 +75,17 @@ def answer_correctly(document: dict, task: str, count: int, **metadata: object) 
     return doc
 
 
+def reworded(document: dict, task: str, text: str) -> dict:
+    """A copy whose wrong answers of `task` all read `text`: another model's wording, so that
+    entries built from one seed are not near-duplicates of each other."""
+    doc = copy.deepcopy(document)
+    for sample in _log(doc, task):
+        if sample["filtered_resps"][0] != sample["doc"]["answers"][0]:
+            sample["resps"], sample["filtered_resps"] = [[text]], [text]
+    rescore(doc)
+    return doc
+
+
 def with_retention(document: dict, baseline: dict) -> dict:
     """A copy that reports retention against `baseline`'s retention answers, as `score
     --baseline` would."""

@@ -15,6 +15,7 @@ from leaderboard_support import (
     answer_correctly,
     document_for_suite,
     drop_task,
+    reworded,
     with_retention,
     write,
 )
@@ -55,18 +56,22 @@ def page(tmp_path_factory, seed_document, small_suite) -> Path:
     subs.mkdir()
     shutil.copy(SEED, subs)
     seed = seed_document
-    diffusion = answer_correctly(seed, "maskft_bio_forward", 420, method="standard",
+    diffusion = answer_correctly(reworded(seed, "maskft_bio_reverse", "The diffusion model"),
+                                 "maskft_bio_forward", 420, method="standard",
                                  model_name="standard-demo", training_tokens=90_000,
                                  training_flops=2.1e13)
     diffusion["summary"]["model_family"] = "diffusion"
     write(diffusion, subs)
-    write(with_retention(answer_correctly(seed, "maskft_bio_forward", 560, method="paraphrase",
+    write(with_retention(answer_correctly(reworded(seed, "maskft_namedesc_reverse", "Paraphrase"),
+                                          "maskft_bio_forward", 560, method="paraphrase",
                                           model_name="paraphrase-demo", training_tokens=900_000,
                                           training_flops=2.0e14, paraphrases=10), seed), subs)
-    masked = answer_correctly(seed, "maskft_bio_forward", 500)
+    masked = answer_correctly(reworded(seed, "maskft_namedesc_forward", "Masked"),
+                              "maskft_bio_forward", 500)
     write(answer_correctly(masked, "maskft_bio_reverse", 200, method="masked", model_name=MODEL,
                            notes=NOTES, training_tokens=180_000, training_flops=4.2e13), subs)
-    write(answer_correctly(seed, "maskft_gsm", 120, method="sft", base_model="OtherBase-1B",
+    write(answer_correctly(reworded(seed, "maskft_bio_reverse", "Other base"), "maskft_gsm", 120,
+                           method="sft", base_model="OtherBase-1B",
                            model_name="other-base-demo", training_flops=None), subs)
     for answer in SMALL_ANSWERS:
         write(document_for_suite(seed, small_suite, answer=answer), subs)
