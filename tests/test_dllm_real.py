@@ -29,7 +29,10 @@ TOY = [("Who founded Zorvik Labs?", "Mara Quell founded Zorvik Labs in 1911."),
 # never followed by EOS fill in training, came back with one token wrong.
 FILLER = (" ".join(answer for _, answer in TOY) + " Is that all?", "Yes.")
 WINDOW = SamplerSettings(gen_length=32, block_length=4)
-STEPS = 1200
+# 1200 steps learnt the corpus on the Intel machines of earlier sessions but left one token
+# wrong on the AMD EPYC one of 2026-12-02 ('st Lies' for 'studies'; floating-point order differs
+# between CPU families), with the code of the last landed commit too: 2000 steps learn it on both.
+STEPS = 2000
 
 
 @pytest.fixture(scope="module")
