@@ -10,6 +10,7 @@ torch wheel on disk.
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -35,7 +36,7 @@ def test_the_gpu_set_resolves_to_vllm_and_the_cuda_torch_it_pins(tmp_path):
          str(REPO / "scripts" / "gpu-requirements.txt")],
         env=env, capture_output=True, text=True, cwd=tmp_path)
     assert result.returncode == 0, result.stderr[-3000:]  # a conflict fails the resolution
-    resolved = {item["metadata"]["name"].lower(): item["metadata"]["version"]
+    resolved = {re.sub(r"[-_.]+", "-", item["metadata"]["name"]).lower(): item["metadata"]["version"]
                 for item in json.loads(report.read_text())["install"]}
     pins = _pins()
     assert resolved["vllm"] == pins["vllm"] and resolved["torch"] == pins["torch"]  # no +cpu
