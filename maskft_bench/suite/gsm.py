@@ -62,18 +62,13 @@ def _read_gsm8k(path: Path, name: str) -> list[tuple[str, str]]:
         return [(row["question"], row["answer"]) for row in reader]
 
 
-def check_counts(n_train: int, n_val: int, n_test: int) -> None:
-    """The splits' own limits (generate.check_options runs it before any work)."""
-    for flag, n in (("--math-train", n_train), ("--math-val", n_val), ("--math-test", n_test)):
-        if n < 1:
-            raise SuiteError(f"{flag} must be at least 1, got {n}")
-
-
 def generate(
     seed: int, n_train: int, n_val: int, n_test: int, gsm8k: Path | None = None
 ) -> dict[str, list[QA]]:
     """Splits train/val/test; with GSM8K, val is the tail of its train split."""
-    check_counts(n_train, n_val, n_test)
+    for flag, n in (("--math-train", n_train), ("--math-val", n_val), ("--math-test", n_test)):
+        if n < 1:
+            raise SuiteError(f"{flag} must be at least 1, got {n}")
     if gsm8k is None:
         problems = _symbolic_problems(seed, n_test + n_val + n_train)
         splits = {

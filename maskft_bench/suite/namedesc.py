@@ -123,15 +123,10 @@ def _questions(rng: random.Random, fact: Fact, split: str) -> list[QA]:
     return out
 
 
-def check_count(n_per_kind: int) -> None:
-    """The set's own limit on its size (generate.check_options runs it before any work)."""
+def generate(seed: int, n_per_kind: int, k_paraphrases: int) -> NameDescSet:
     if not 1 <= n_per_kind <= MAX_PER_KIND:
         raise SuiteError(f"--namedesc must be between 1 and {MAX_PER_KIND} per direction, "
                          f"got {n_per_kind}")
-
-
-def generate(seed: int, n_per_kind: int, k_paraphrases: int) -> NameDescSet:
-    check_count(n_per_kind)
     rng = stream(seed, "namedesc/facts")
     names = _names(rng, 2 * n_per_kind)
     descriptions = _descriptions(rng, 2 * n_per_kind)
