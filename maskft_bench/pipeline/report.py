@@ -28,7 +28,7 @@ from .results import Entry, by_name, collect, suite_counts, values
 from .verdicts import comparisons
 
 TEMPLATE = "report.md.j2"
-SETTINGS = ("learning_rate", "batch_size", "eval_every")  # shown per run, after its length
+SETTINGS = ("learning_rate", "batch_size", "grad_accum", "eval_every")  # per run, after its length
 COMPUTE_COLUMNS = (  # (heading, maskft-train.json key, format)
     ("epochs", "epoch", "{:.1f}"), ("input tokens", "tokens_seen", "{:,}"),
     ("loss tokens", "loss_tokens", "{:,}"), ("document tokens", "document_tokens", "{:,}"),
