@@ -98,7 +98,15 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seeds", type=flag_type(tuple[int, ...]),
                    help="comma-separated seeds instead of the recipe's, e.g. 0,1")
     p.add_argument("--overwrite", action="store_true", help=START_OVER)
-    p.add_argument("--dry-run", action="store_true", help="check, print the stages and stop (writes nothing)")
+    once = p.add_mutually_exclusive_group()
+    once.add_argument("--dry-run", action="store_true",
+                      help="check, print the stages and stop (writes nothing)")
+    once.add_argument("--pack", type=Path, metavar="FILE.tar.gz",
+                      help="write the finished stages of --out, without weights, to FILE and stop: "
+                      "a run that outlasts this machine continues elsewhere with --unpack")
+    once.add_argument("--unpack", type=Path, metavar="FILE.tar.gz",
+                      help="fill the empty --out from a --pack file of this recipe, then run the "
+                      "stages not done yet")
     _add_off_leaderboard(p)
 
 
@@ -202,10 +210,16 @@ def _reproduce(args: argparse.Namespace) -> None:
 
 
 def _run(args: argparse.Namespace) -> None:
-    from .pipeline import dry_run, load, run  # the training stack: imported only when it runs
+    from .pipeline import dry_run, load, pack_run, run  # the training stack: imported when it runs
 
-    print((dry_run if args.dry_run else run)(*load(args.recipe, args.seeds), args.out, args.overwrite,
-                                             for_leaderboard=not args.off_leaderboard))
+    recipe, path = load(args.recipe, args.seeds)
+    if args.pack:
+        print(pack_run(recipe, args.pack, args.out))
+    elif args.dry_run:
+        print(dry_run(recipe, path, args.out, args.overwrite, for_leaderboard=not args.off_leaderboard))
+    else:
+        print(run(recipe, path, args.out, args.overwrite, for_leaderboard=not args.off_leaderboard,
+                  unpack_from=args.unpack))
 
 
 HANDLERS: dict[str, Callable[[argparse.Namespace], int | None]] = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -112,3 +113,32 @@ def test_rerun_skips_finished_stages_and_redoes_only_what_is_missing(pipeline_ru
     ran = [line.split("] ", 1)[1].split(":")[0] for line in lines if ": running" in line]
     assert ran == ["submit masked (seed 0)"]
     assert len(list((out / "leaderboard" / "submissions").glob("*.json.gz"))) == 3
+
+
+def test_a_packed_run_continues_elsewhere_without_its_weights(pipeline_run, tmp_path):
+    """--pack carries the finished stages (no weights) and --unpack resumes from them: a
+    training run whose model was not scored stays behind and is the only work left."""
+    recipe, out, _ = pipeline_run
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    shutil.rmtree(copy / "seed-0" / "scores" / "masked")  # masked trained, not scored yet
+    archive = tmp_path / "state.tar.gz"
+    cli = [sys.executable, "-m", "maskft_bench.cli", "run", str(recipe)]
+    proc = subprocess.run([*cli, "--out", str(copy), "--pack", str(archive)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert archive.stat().st_size < 2 * 2**20  # the weights stayed behind
+
+    elsewhere = tmp_path / "elsewhere"
+    from maskft_bench.pipeline import carry, load
+    from maskft_bench.pipeline.layout import Layout
+
+    carry.unpack(archive, load(str(recipe))[0], Layout(elsewhere))
+    assert not list(elsewhere.rglob("*.safetensors"))
+    assert not (elsewhere / "seed-0" / "runs" / "masked").exists()
+    proc = subprocess.run([*cli, "--out", str(elsewhere), "--dry-run"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    to_run = [line.split("] ", 1)[1].split(":")[0] for line in proc.stdout.splitlines()
+              if line.endswith(": to run")]
+    assert to_run == ["train masked (seed 0)", "score masked (seed 0)", "submit masked (seed 0)"]

@@ -14,9 +14,10 @@ from pathlib import Path
 
 from .. import outdir
 from ..atomic import write_json
+from .carry import pack, unpack
 from .layout import Layout
 from .preflight import check, check_claim
-from .recipe import Recipe
+from .recipe import Recipe, RecipeError
 from .stages import Stage, plan
 
 
@@ -90,16 +91,21 @@ class Progress:
 
 
 def run(recipe: Recipe, recipe_path: Path, out: Path | None = None, overwrite: bool = False,
-        for_leaderboard: bool = True) -> Path:
+        for_leaderboard: bool = True, unpack_from: Path | None = None) -> Path:
     """Check everything (preflight.check), then run every stage that is not done yet and
     rebuild the leaderboard and the report. The output directory defaults to
-    runs/<recipe name>; `for_leaderboard` keeps the suites within the leaderboard's limits."""
+    runs/<recipe name>; `for_leaderboard` keeps the suites within the leaderboard's limits;
+    `unpack_from` first fills the empty --out with a state `pack` wrote (carry.py)."""
     from ..leaderboard import build_leaderboard
     from .report import write_report
 
     out = out or Path("runs") / recipe.name
     layout = Layout(out)
+    if unpack_from and overwrite:
+        raise RecipeError("--unpack fills an empty --out; it does not combine with --overwrite")
     check(recipe, layout, overwrite, for_leaderboard)
+    if unpack_from:
+        print(f"[run] {unpack(unpack_from, recipe, layout)}", file=sys.stderr, flush=True)
     claim(layout, recipe, recipe_path, overwrite)
     stages = plan(recipe, recipe_path, layout)
     progress = Progress(stages)
@@ -118,3 +124,10 @@ def run(recipe: Recipe, recipe_path: Path, out: Path | None = None, overwrite: b
     print(f"[run] done in {_clock(time.perf_counter() - progress.start)}: {report}",
           file=sys.stderr, flush=True)
     return report
+
+
+def pack_run(recipe: Recipe, archive: Path, out: Path | None = None) -> str:
+    """Pack the finished stages of this recipe's run in --out for another machine (carry.py)."""
+    layout = Layout(out or Path("runs") / recipe.name)
+    check_claim(layout, recipe, overwrite=False)  # refuses another recipe's run
+    return pack(layout, archive)
