@@ -323,16 +323,16 @@ def _duplicate(new: Checked, accepted: Mapping[str, Checked]) -> None:
     accepted submission on its suite."""
     for name, old in accepted.items():
         if new.entry.id == old.entry.id:
-            raise Rejected("duplicate", f"the same id as {name}")
+            raise Rejected("duplicate", f"the same id as {name}", other=name)
         if new.responses_sha256 == old.responses_sha256:
-            raise Rejected("duplicate", f"the same responses as {name}")
+            raise Rejected("duplicate", f"the same responses as {name}", other=name)
         if new.entry.suite != old.entry.suite:
             continue
         share = similarity.identical_share(new.answers, old.answers)
         if share >= similarity.NEAR_DUPLICATE_SHARE:
             raise Rejected("duplicate", f"a near-duplicate of {name}: {share:.1%} of the "
                            "questions both answered have identical responses (at least "
-                           f"{similarity.NEAR_DUPLICATE_SHARE:.0%} is a duplicate)")
+                           f"{similarity.NEAR_DUPLICATE_SHARE:.0%} is a duplicate)", other=name)
 
 
 def _check_files(paths: Sequence[Path], accepted: dict[str, Checked]) -> dict[Path, Rejected]:

@@ -23,10 +23,12 @@ def shorten(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 
 
 class Rejected(Exception):
-    """A submission broke `rule`; the message says what to fix."""
+    """A submission broke `rule`; the message says what to fix. `other`: the accepted file it
+    clashes with (duplicates), so a caller that made both can tell its own twin."""
 
-    def __init__(self, rule: str, message: str):
+    def __init__(self, rule: str, message: str, other: str | None = None):
         self.rule = rule
+        self.other = other
         self.message = shorten(printable(shorten(message)))
         super().__init__(f"[{rule}] {self.message}")
 

@@ -9,6 +9,7 @@ stage from its last checkpoint.
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from functools import partial
@@ -106,12 +107,12 @@ def _submitted(layout: Layout, seed: int, name: str) -> bool:
 
 
 def _submit(recipe: Recipe, recipe_path: Path, layout: Layout, seed: int, name: str) -> None:
-    from ..leaderboard import SubmissionMeta, create_submission
+    from ..leaderboard import LeaderboardError, SubmissionMeta, create_submission
 
     index = _submitted_index(layout)
     key = f"{seed}/{name}"
-    if key in index:  # made from an earlier score of this model: replaced, not duplicated
-        (layout.submissions / index[key]["file"]).unlink(missing_ok=True)
+    if key in index and "same_as" not in index[key]:  # made from an earlier score of this
+        (layout.submissions / index[key]["file"]).unlink(missing_ok=True)  # model: replaced
     train_meta = read_json(scored_checkpoint(recipe, layout, seed, name) / META_FILE,
                            default={}) if name != BASE else {}
     meta = SubmissionMeta(
@@ -124,10 +125,29 @@ def _submit(recipe: Recipe, recipe_path: Path, layout: Layout, seed: int, name: 
         model_name=f"{recipe.name}-seed{seed}-{name}", recipe=recipe_path.name, seed=seed,
         suite_dir=layout.suite(seed))
     layout.submissions.mkdir(parents=True, exist_ok=True)
-    path = create_submission(layout.score(seed, name), layout.submissions, meta)
-    index[key] = {"file": path.name,
-                  "score_sha256": sha256_file(layout.score(seed, name) / "summary.json")}
+    summary_sha = sha256_file(layout.score(seed, name) / "summary.json")
+    try:
+        path = create_submission(layout.score(seed, name), layout.submissions, meta)
+        index[key] = {"file": path.name, "score_sha256": summary_sha}
+    except LeaderboardError as err:
+        twin = _own_twin(index, err.__cause__)
+        if twin is None:
+            raise
+        # A compute-matched run whose selected checkpoint is (nearly) the model of another run
+        # of this seed, e.g. standard@compute picking a step standard also reached: the board
+        # holds one entry for one model, the report still scores both runs.
+        index[key] = {"file": index[twin]["file"], "same_as": twin, "score_sha256": summary_sha}
+        print(f"[submit] {name} (seed {seed}): not a second entry, {err.__cause__.message}",
+              file=sys.stderr, flush=True)
     write_json(layout.submitted, index, sort_keys=True)
+
+
+def _own_twin(index: dict, rejection: BaseException | None) -> str | None:
+    """The key of this run's own entry that `rejection` says the new one duplicates, if any."""
+    if getattr(rejection, "rule", None) != "duplicate":
+        return None
+    return next((key for key, entry in index.items()
+                 if entry["file"] == rejection.other and "same_as" not in entry), None)
 
 
 def _training_note(meta: dict) -> str:
