@@ -32,7 +32,7 @@ def test_sections_in_order_and_every_number_from_the_run(written):
     assert headings == ["# maskft-bench run: mini", "## Data", "## Training settings",
                         "## Test scores", "## Compute", "## What the numbers say", "## Figures"]
     assert text.startswith("# maskft-bench run: mini\n\nProduced by `maskft-bench run "
-                           "train/recipes/mini.yaml` on test machine. Model: `default` (")
+                           "train/recipes/mini.yaml --seeds 0,1` on test machine. Model: `default` (")
     assert "Seeds: 0, 1; each seed" in text and text.endswith("`leaderboard/index.html`.\n")
     assert ("- seed 1: 20 biographies, 8 name/description facts; test questions: bio 60 forward"
             " / 60 reverse, namedesc 24 / 24, math 0, retention 188\n") in text
@@ -111,3 +111,9 @@ def test_a_run_with_nothing_scored_still_has_every_section(written):
     assert "## What the numbers say\n- Not enough scored methods to compare.\n\nHow" in text
     assert "## Figures\n\nLeaderboard of this run" in text and not layout.figures.exists()
     assert "| model | retention |\n|---|---|\n\n## Compute" in text  # a header and no rows
+
+
+def test_a_shipped_recipe_is_named_not_located():
+    """The report's command must rerun on another machine: no absolute package path."""
+    shipped = report.RECIPES_DIR / "cpu-default.yaml"
+    assert report._command(shipped, [0, 1, 2]) == "maskft-bench run cpu-default --seeds 0,1,2"

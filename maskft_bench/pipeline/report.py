@@ -23,7 +23,7 @@ from ..methods import BASE
 from ..scoring.summary import HEADLINES
 from . import figures
 from .layout import Layout
-from .recipe import AT_COMPUTE, Recipe, method_of
+from .recipe import AT_COMPUTE, RECIPES_DIR, Recipe, method_of
 from .results import Entry, by_name, collect, suite_counts, values
 from .verdicts import comparisons
 
@@ -100,12 +100,22 @@ def render(context: dict) -> str:
     return env.get_template(TEMPLATE).render(context)
 
 
+def _command(recipe_path: Path, seeds: list[int]) -> str:
+    """The command that reruns this report: a shipped recipe by its name, not by a path that
+    holds only on the machine that ran it."""
+    shipped = recipe_path.resolve().parent == RECIPES_DIR.resolve()
+    return f"maskft-bench run {recipe_path.stem if shipped else recipe_path} " \
+           f"--seeds {','.join(map(str, seeds))}"
+
+
 def write_report(recipe: Recipe, recipe_path: Path, layout: Layout) -> Path:
     """Collect the run's results, draw the figures, write report.md; returns its path."""
     entries = collect(recipe, layout)
     train = recipe.train_config(recipe.methods[0], recipe.seeds[0], layout.suite(recipe.seeds[0]))
     text = render({
-        "recipe": recipe, "recipe_path": recipe_path, "machine": _machine(), "model": train.model,
+        "recipe": recipe, "recipe_path": recipe_path, "command": _command(recipe_path, layout.seeds()),
+        "machine": _machine(),
+        "model": train.model,
         "seeds": layout.seeds(), "counts": suite_counts(layout), "datasets": train.datasets,
         "runs": [run_settings(recipe, run) for run in recipe.runs()],
         "methods": [(m, methods.describe(m)) for m in dict.fromkeys(map(method_of, recipe.runs()))],
