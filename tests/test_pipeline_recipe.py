@@ -15,6 +15,7 @@ from maskft_bench.pipeline.preflight import check
 from maskft_bench.pipeline.recipe import RECIPES_DIR, RecipeError, load, parse
 from maskft_bench.pipeline.runner import Progress, claim
 from maskft_bench.pipeline.stages import Stage, plan
+from maskft_bench.suite.emit import KNOWLEDGE_MAX_GEN_TOKS
 
 MINI = {"name": "mini", "seeds": [0], "methods": ["standard", "masked"],
         "suite": {"bio_people": 4}, "train": {"epochs": 1, "batch_size": 4}}
@@ -33,6 +34,9 @@ def test_shipped_recipes_resolve_for_every_method(name):
     for method in recipe.methods:
         config = recipe.train_config(method, recipe.seeds[0], Path("suite"))
         assert config.method == method and config.data == "suite"
+        # Selection must score the answers the test scores: a shorter validation window cut
+        # 17-22% of trained SmolLM2 answers short of their facts (2026-12-03).
+        assert config.val_max_new_tokens >= KNOWLEDGE_MAX_GEN_TOKS, method
 
 
 @pytest.mark.parametrize("name", sorted(p.stem for p in RECIPES_DIR.glob("*.yaml")))

@@ -29,12 +29,15 @@ RETENTION_TASK = "maskft_retention"  # forgetting probe, scored against the base
 TEMPLATE_FILE = "_maskft_qa_template"  # no .yaml suffix: lm-eval must not index it as a task
 
 
+KNOWLEDGE_MAX_GEN_TOKS = 128  # the paper's budget for knowledge QA; validation uses it too
+
+
 @dataclass(frozen=True)
 class TaskSpec:
     name: str
     data_file: str
     group: str | None  # the aggregate it counts in; retention stands apart
-    max_gen_toks: int = 128  # the paper's budget for knowledge QA
+    max_gen_toks: int = KNOWLEDGE_MAX_GEN_TOKS
 
 
 def task_specs() -> list[TaskSpec]:

@@ -20,6 +20,7 @@ import yaml
 from .. import methods
 from ..errors import brief
 from ..settings import ConfigError, check_fields, setting, typed
+from ..suite.emit import KNOWLEDGE_MAX_GEN_TOKS
 
 if TYPE_CHECKING:
     from transformers import TrainingArguments
@@ -121,9 +122,12 @@ class TrainConfig:
                               "only at the end); the best and the last checkpoints are kept")
     val_items: int = setting(64, at_least=0, help="validation questions per selection round: enough to "
                              "rank checkpoints, few enough that greedy answers stay cheap")
-    val_max_new_tokens: int = setting(32, at_least=1, help="tokens generated per validation answer; the "
-                                      "suite's knowledge answers are a few words (math methods "
-                                      "generate at least their longest validation solution)")
+    val_max_new_tokens: int = setting(
+        KNOWLEDGE_MAX_GEN_TOKS, at_least=1, help="tokens generated per validation answer, at most "
+        "(generation stops at the end of the turn); the default is the test's window, so "
+        "selection scores the answers the test will score (trained SmolLM2 answers run to ~70 "
+        "tokens: a 24-token window changed the score of 1 answer in 5); math methods generate "
+        "at least their longest validation solution")
     save_every: int = setting(500, at_least=1, help="checkpoint interval in optimizer steps, for resume")
     logging_steps: int = setting(10, at_least=1, help="optimizer steps between lines of metrics.jsonl")
 
