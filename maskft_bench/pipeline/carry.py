@@ -49,8 +49,8 @@ def carried_files(layout: Layout) -> list[Path]:
             files += _files_under(layout.suite(seed))
         scores = layout.seed_dir(seed) / "scores"
         for score in sorted(scores.iterdir()) if scores.is_dir() else []:
-            if not (score / "summary.json").is_file():
-                continue
+            if score.name.startswith(".") or not (score / "summary.json").is_file():
+                continue  # unfinished (a hidden staging directory, or no summary yet)
             files += _files_under(score)
             run = layout.run(seed, score.name)
             if (run / "final" / META_FILE).is_file():
