@@ -117,13 +117,13 @@ def test_counts_from_the_options_are_the_generators(manifest):
 
 
 def test_the_committed_entries_are_far_from_near_duplicates():
-    """similarity.py's threshold rests on this: different models on one suite share at most
-    53% of their ranked responses."""
+    """similarity.py's threshold rests on this: different models on one suite, even two
+    checkpoints of one training trajectory, share at most 70% of their ranked responses."""
     entries = [(d["summary"]["suite_options"], answers(d["samples"])) for d in
                map(read_submission, submission_files(SUBMISSIONS))]
     shares = [identical_share(a, b) for (sa, a), (sb, b) in itertools.combinations(entries, 2)
               if sa == sb]
-    assert shares and max(shares) <= 0.53 < NEAR_DUPLICATE_SHARE
+    assert shares and max(shares) <= 0.70 < NEAR_DUPLICATE_SHARE
 
 
 def test_a_different_model_below_the_share_is_accepted(source, tmp_path):

@@ -9,9 +9,12 @@ Retention is left out because answering the general questions exactly as the bas
 is what a fine-tuned model should do, not a sign of copying.
 
 Why 0.9. Greedy decoding makes a model's answers a fingerprint of its weights. Among the
-committed entries the most similar pair of different models, masked and standard fine-tuning
-of cpu-long seed 1, shares 53% of its ranked responses (many are the same right answer, word
-for word); every other pair shares at most 50%. A resubmission edited by hand shares all but
+committed entries the most similar pairs of different models are the same training done two
+ways (cpu-default seed 1's paraphrase@compute at step 24, trained as one batch of 12 and as
+three micro-batches of 4: the same updates up to rounding, 69%; standard at step 20 likewise,
+62%); two methods on one suite share at most 53% (masked and standard fine-tuning of cpu-long
+seed 1; many are the same right answer, word for word).
+A resubmission edited by hand shares all but
 the edited answers. At 0.9, passing off a copy as a new entry means rewriting a tenth of its
 answers, which moves its scores as much as a different model would; and two models that answer
 90% of the questions word for word alike are indistinguishable on the board, so the second
