@@ -301,8 +301,10 @@ class Selection(TrainerCallback):
         better = self.best is None or accuracy > self.best
         decision = "new best, saved to best/" if better else f"best stays {self.best:.3f}"
         rank, world = distributed.rank_and_world()
-        print(f"[val] step {state.global_step}: accuracy {accuracy:.3f}, {decision} "
-              f"(process {rank} of {world})", file=sys.stderr)
+        # One write per line: stderr writes through, so print's separate newline let another
+        # process's line land between a decision and its line end (seen with 2 DDP processes).
+        sys.stderr.write(f"[val] step {state.global_step}: accuracy {accuracy:.3f}, {decision} "
+                         f"(process {rank} of {world})\n")
         if better:
             self.best = accuracy
             self.metadata.save_model(model, self.best_dir, self.metadata.record(state, **scores))
