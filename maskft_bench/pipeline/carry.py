@@ -82,10 +82,10 @@ def pack(layout: Layout, archive: Path) -> str:
 
 def _checked_members(tar: tarfile.TarFile, source: Path) -> list[tarfile.TarInfo]:
     members, total = [], 0
-    for member in tar:
+    for count, member in enumerate(tar, start=1):
         name = member.name
         path = PurePosixPath(name)
-        if len(members) >= MAX_MEMBERS:
+        if count > MAX_MEMBERS:  # directories count too: they cost a pass each
             raise RecipeError(f"--unpack {brief(source)}: more than {MAX_MEMBERS:,} members")
         if member.isdir():
             continue
@@ -118,8 +118,8 @@ def unpack(archive: Path, recipe: Recipe, layout: Layout) -> str:
                                   f"settings than {recipe.name}'s")
             with staged_directory(out) as stage:
                 tar.extractall(stage, members=members, filter="data")
+    except RecipeError:
+        raise
     except (OSError, tarfile.TarError, EOFError, ValueError) as err:
-        if isinstance(err, RecipeError):
-            raise
         raise RecipeError(f"--unpack {brief(archive)}: not a packed run ({err})") from None
     return f"unpacked {len(members)} files of {archive} into {out}"
