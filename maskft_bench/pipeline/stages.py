@@ -22,6 +22,7 @@ from ..scoring.summary import RETENTION_TASK
 from ..suite import SUITE_VERSION
 from ..suite.generate import SuiteOptions
 from ..training.engine import META_FILE
+from .continuation import start_from_twin
 from .layout import Layout
 from .recipe import AT_COMPUTE, Recipe, method_of
 
@@ -63,9 +64,17 @@ def _train(recipe: Recipe, layout: Layout, seed: int, run: str) -> None:
         budget = planned_tokens(recipe.train_config(recipe.compute["match"], seed,
                                                     layout.suite(seed)))
     config = recipe.train_config(run, seed, layout.suite(seed), budget)
+    out = layout.run(seed, run)
+    twin = method_of(run)
+    if budget is not None and twin in recipe.methods:
+        twin_config = recipe.train_config(twin, seed, layout.suite(seed))
+        if planned_tokens(twin_config) < budget:  # else the budget ends inside the twin's run
+            start_from_twin(twin_config, layout.run(seed, twin), out, train)
+            train(config, out, resume=True)
+            return
     # A run directory left by an interrupted stage continues from its last checkpoint; one
     # made with other settings is refused by the engine rather than silently mixed.
-    train(config, layout.run(seed, run))
+    train(config, out)
 
 
 def _score(recipe: Recipe, layout: Layout, seed: int, name: str) -> None:
