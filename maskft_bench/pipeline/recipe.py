@@ -74,7 +74,8 @@ class Recipe:
     score (ScoreSettings).
     compute (dict, optional): {match: M, methods: [...]}. The budget is the tokens method M
         trains on at the recipe's settings (its corpus x epochs, per seed); each listed method
-        is trained again to that budget, as the run `<method>@compute`. The report then gives
+        is trained to that budget, as the run `<method>@compute`, which continues the
+        method's equal-epochs run when the recipe has one (continuation.py). The report then gives
         two verdicts: at equal epochs (`methods`) and at equal compute (M and the @compute runs).
     """
 
