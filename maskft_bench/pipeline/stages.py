@@ -177,6 +177,19 @@ def _scored(layout: Layout, seed: int, name: str) -> bool:
     return (layout.score(seed, name) / "summary.json").is_file()
 
 
+def training_order(recipe: Recipe) -> list[str]:
+    """The recipe's runs, each compute-matched run that continues a method right after it: the
+    checkpoint it continues from stays on the machine that trained it (`run --pack` carries no
+    weights), so a run split across machines rarely has to retrain that part."""
+    order = []
+    for run in recipe.runs():
+        if run not in order:
+            order.append(run)
+        if run in recipe.methods and f"{run}{AT_COMPUTE}" in recipe.runs():
+            order.append(f"{run}{AT_COMPUTE}")
+    return order
+
+
 def plan(recipe: Recipe, recipe_path: Path, layout: Layout) -> list[Stage]:
     """All stages in run order: per seed, the suite, the base model's score, then each method."""
     stages: list[Stage] = []
@@ -184,7 +197,7 @@ def plan(recipe: Recipe, recipe_path: Path, layout: Layout) -> list[Stage]:
         stages.append(Stage("generate", f"generate suite (seed {seed})",
                             partial(_suite_done, recipe, layout, seed),
                             partial(_generate, recipe, layout, seed)))
-        for name in (BASE, *recipe.runs()):
+        for name in (BASE, *training_order(recipe)):
             if name != BASE:
                 stages.append(Stage("train", f"train {name} (seed {seed})",
                                     partial(_trained, layout, seed, name),
