@@ -117,3 +117,13 @@ def test_a_shipped_recipe_is_named_not_located():
     """The report's command must rerun on another machine: no absolute package path."""
     shipped = report.RECIPES_DIR / "cpu-default.yaml"
     assert report._command(shipped, [0, 1, 2]) == "maskft-bench run cpu-default --seeds 0,1,2"
+
+
+def test_training_time_adds_up_every_train_call():
+    from maskft_bench.pipeline.results import train_seconds
+
+    # standard's 3 logged steps, then standard@compute's continuation restarting the clock
+    rows = [{"train_runtime": t} for t in (40.0, 75.0, 110.0, 30.0, 62.0)] + [{"validation": {}}]
+    assert train_seconds(rows) == 110.0 + 62.0
+    assert train_seconds([{"train_runtime": 5.0}, {"train_runtime": 9.0}]) == 9.0
+    assert train_seconds([{"validation": {}}]) is None

@@ -58,6 +58,18 @@ def _curve(metrics: list[dict]) -> list[dict]:
     return points
 
 
+def train_seconds(metrics: list[dict]) -> float | None:
+    """Seconds of training over every train() call of a run. Trainer's train_runtime restarts
+    at each call: a resumed run, and a compute-matched run that continues another (its first
+    calls' records are the other run's), so each call's last value counts once."""
+    total, last = 0.0, None
+    for runtime in (float(r["train_runtime"]) for r in metrics if "train_runtime" in r):
+        if last is not None and runtime < last:
+            total += last
+        last = runtime
+    return None if last is None else total + last
+
+
 def _entry(recipe: Recipe, layout: Layout, seed: int, name: str, summary: dict) -> Entry:
     scores = {h: (summary["scores"].get(h) or {}).get("value") for h in HEADLINES}
     scores |= {t.removeprefix(f"{SPLIT_PREFIX['test']}_"): row.get("accuracy")
@@ -68,12 +80,11 @@ def _entry(recipe: Recipe, layout: Layout, seed: int, name: str, summary: dict) 
         meta = read_json(scored / META_FILE)
         metrics = _jsonl(layout.run(seed, name) / "metrics.jsonl")
         checkpoint = f"{scored.name}/ (step {meta['optimizer_steps']})"
-    runtime = [float(r["train_runtime"]) for r in metrics if "train_runtime" in r]
     return Entry(
         name=name, seed=seed, scores=scores, retention=(summary.get("retention") or {}).get("value"),
         tokens=meta.get("tokens_seen", 0), flops=meta.get("training_flops", 0.0),
         steps=meta.get("optimizer_steps", 0), compute=meta,
-        train_seconds=max(runtime) if runtime else None,
+        train_seconds=train_seconds(metrics),
         score_seconds=summary.get("wall_seconds"), checkpoint=checkpoint, curve=_curve(metrics))
 
 
