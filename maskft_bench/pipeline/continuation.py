@@ -23,9 +23,16 @@ from pathlib import Path
 from ..atomic import read_json, staged_directory
 from ..training.config import TrainConfig
 from ..training.engine import META_FILE, RUN_FILE
+from .recipe import AT_COMPUTE, Recipe, method_of
 
 # What a continued run takes from the run it continues; everything else is rewritten by it.
 COPIED = (RUN_FILE, "metrics.jsonl", "best")
+
+
+def twin_of(recipe: Recipe, run: str) -> str | None:
+    """The equal-epochs run a compute-matched run continues, if the recipe trains one."""
+    method = method_of(run)
+    return method if run.endswith(AT_COMPUTE) and method in recipe.methods else None
 
 
 def _last_checkpoint(run: Path) -> Path | None:

@@ -22,7 +22,7 @@ from ..scoring.summary import RETENTION_TASK
 from ..suite import SUITE_VERSION
 from ..suite.generate import SuiteOptions
 from ..training.engine import META_FILE
-from .continuation import start_from_twin
+from .continuation import start_from_twin, twin_of
 from .layout import Layout
 from .recipe import AT_COMPUTE, Recipe, method_of
 
@@ -65,8 +65,8 @@ def _train(recipe: Recipe, layout: Layout, seed: int, run: str) -> None:
                                                     layout.suite(seed)))
     config = recipe.train_config(run, seed, layout.suite(seed), budget)
     out = layout.run(seed, run)
-    twin = method_of(run)
-    if budget is not None and twin in recipe.methods:
+    twin = twin_of(recipe, run)
+    if twin is not None:
         twin_config = recipe.train_config(twin, seed, layout.suite(seed))
         if planned_tokens(twin_config) < budget:  # else the budget ends inside the twin's run
             start_from_twin(twin_config, layout.run(seed, twin), out, train)
@@ -181,12 +181,12 @@ def training_order(recipe: Recipe) -> list[str]:
     """The recipe's runs, each compute-matched run that continues a method right after it: the
     checkpoint it continues from stays on the machine that trained it (`run --pack` carries no
     weights), so a run split across machines rarely has to retrain that part."""
+    runs = recipe.runs()
+    continuing = {run: twin for run in runs if (twin := twin_of(recipe, run))}
     order = []
-    for run in recipe.runs():
-        if run not in order:
-            order.append(run)
-        if run in recipe.methods and f"{run}{AT_COMPUTE}" in recipe.runs():
-            order.append(f"{run}{AT_COMPUTE}")
+    for run in runs:
+        if run not in continuing:
+            order += [run, *(later for later, twin in continuing.items() if twin == run)]
     return order
 
 
