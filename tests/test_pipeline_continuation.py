@@ -8,6 +8,7 @@ any difference at all means the copy left out some state (optimizer, random, com
 
 import json
 import shutil
+from pathlib import Path
 
 import torch
 from safetensors.torch import load_file
@@ -16,7 +17,7 @@ from maskft_bench.pipeline.continuation import start_from_twin
 from maskft_bench.pipeline.layout import Layout
 from maskft_bench.pipeline.recipe import Recipe
 from maskft_bench.pipeline.stages import _train
-from maskft_bench.training.engine import META_FILE, planned_tokens
+from maskft_bench.training.engine import META_FILE, matched_eval_every, planned_tokens
 
 EPOCHS = 2
 
@@ -85,6 +86,15 @@ def test_standard_at_compute_continues_standard_the_same_way_on_either_path(
     best = json.loads((continued / "best" / META_FILE).read_text())
     assert best["val_accuracy"] == max(rounds)
     assert len(rounds) > len([r for r in _records(twin) if "validation" in r])
+    # Past the twin's run it validates at masked's token spacing, fewer rounds than by steps.
+    spacing = matched_eval_every(recipe.train_config("standard@compute", 0, here.suite(0)),
+                                 recipe.train_config("masked", 0, here.suite(0)))
+    assert spacing > recipe.train["eval_every"]
+    later = [r["step"] for r in _records(continued) if "validation" in r and r["step"] > last]
+    assert later and all(s % spacing == 0 for s in later[:-1])
+    # Nothing continues from either run any more: their 1.6 GB-a-piece checkpoints are gone.
+    assert not [*twin.glob("checkpoint-*"), *continued.glob("checkpoint-*")]
+    assert (twin / "final").is_dir() and (twin / "best").is_dir()
 
 
 def test_a_started_continuation_is_resumed_not_restarted(tmp_path, small_suite, tiny_llama,
@@ -98,8 +108,12 @@ def test_a_started_continuation_is_resumed_not_restarted(tmp_path, small_suite, 
     start_from_twin(twin_config, layout.run(0, "standard"), out, lambda *a: calls.append(a))
     assert not calls and not (out / "final").exists()  # copied, not trained
     steps = json.loads((layout.run(0, "standard") / "final" / META_FILE).read_text())
+    checkpoint = f"checkpoint-{steps['optimizer_steps']}"
     assert sorted(p.name for p in out.iterdir()) == [
-        "best", f"checkpoint-{steps['optimizer_steps']}", "maskft-run.json", "metrics.jsonl"]
+        "best", checkpoint, "maskft-run.json", "metrics.jsonl"]
+    # The checkpoint is linked, not copied: the same file, no second 1.6 GB on the disk.
+    weights = Path(checkpoint) / "model.safetensors"
+    assert (out / weights).stat().st_ino == (layout.run(0, "standard") / weights).stat().st_ino
     record = json.loads((out / "maskft-run.json").read_text())
     (out / "maskft-run.json").write_text(json.dumps({**record, "fingerprint": "compute-run"}))
     start_from_twin(twin_config, layout.run(0, "standard"), out, lambda *a: calls.append(a))

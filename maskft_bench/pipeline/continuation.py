@@ -16,9 +16,12 @@ length, is always the equal-epochs run's.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+
+from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 
 from ..atomic import read_json, staged_directory
 from ..training.config import TrainConfig
@@ -44,16 +47,39 @@ def _last_checkpoint(run: Path) -> Path | None:
     return checkpoint if (checkpoint / "trainer_state.json").is_file() else None
 
 
+def awaited(recipe: Recipe, run: str, trained: Callable[[str], bool]) -> bool:
+    """Whether a run of the recipe not yet trained will continue from `run`'s checkpoint."""
+    return any(twin_of(recipe, other) == run and not trained(other) for other in recipe.runs())
+
+
+def drop_checkpoints(run: Path) -> None:
+    """Remove a finished run's Trainer checkpoints (1.6 GB each for the 135M model, with the
+    optimizer state), which only resuming or continuing it would read: a three-seed cpu-default
+    kept 24 GB of them and filled a disk. best/, final/ and the records stay."""
+    for checkpoint in run.glob(f"{PREFIX_CHECKPOINT_DIR}-*"):
+        if checkpoint.is_dir() and checkpoint.name.split("-")[-1].isdigit():
+            shutil.rmtree(checkpoint)
+
+
+def _link_or_copy(source: str, target: str) -> None:
+    """Hard links: a checkpoint is 1.6 GB, and neither run writes into another's files (Trainer
+    and best/ write new directories and rename them into place)."""
+    try:
+        os.link(source, target)
+    except OSError:  # another file system, or one without hard links
+        shutil.copy2(source, target)
+
+
 def _copy(twin: Path, checkpoint: Path, out: Path) -> None:
     """`out` appears whole, holding the twin's run up to its last step, or not at all."""
     with staged_directory(out) as stage:
         for name in COPIED:
             source = twin / name
             if source.is_dir():
-                shutil.copytree(source, stage / name)
+                shutil.copytree(source, stage / name, copy_function=_link_or_copy)
             elif source.is_file():
-                shutil.copy2(source, stage / name)
-        shutil.copytree(checkpoint, stage / checkpoint.name)
+                shutil.copy2(source, stage / name)  # metrics.jsonl is appended to: a real copy
+        shutil.copytree(checkpoint, stage / checkpoint.name, copy_function=_link_or_copy)
 
 
 def start_from_twin(twin_config: TrainConfig, twin: Path, out: Path,

@@ -75,8 +75,10 @@ class Recipe:
     compute (dict, optional): {match: M, methods: [...]}. The budget is the tokens method M
         trains on at the recipe's settings (its corpus x epochs, per seed); each listed method
         is trained to that budget, as the run `<method>@compute`, which continues the
-        method's equal-epochs run when the recipe has one (continuation.py). The report then gives
-        two verdicts: at equal epochs (`methods`) and at equal compute (M and the @compute runs).
+        method's equal-epochs run when the recipe has one (continuation.py). A compute-matched
+        run validates at M's token spacing (a round each time M has one; stages._train), so
+        every method at equal compute picks from as many rounds. The report then gives two
+        verdicts: at equal epochs (`methods`) and at equal compute (M and the @compute runs).
     """
 
     name: str

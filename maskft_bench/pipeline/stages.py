@@ -11,7 +11,7 @@ from __future__ import annotations
 import shutil
 import sys
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -22,7 +22,7 @@ from ..scoring.summary import RETENTION_TASK
 from ..suite import SUITE_VERSION
 from ..suite.generate import SuiteOptions
 from ..training.engine import META_FILE
-from .continuation import start_from_twin, twin_of
+from .continuation import awaited, drop_checkpoints, start_from_twin, twin_of
 from .layout import Layout
 from .recipe import AT_COMPUTE, Recipe, method_of
 
@@ -57,24 +57,32 @@ def scored_checkpoint(recipe: Recipe, layout: Layout, seed: int, method: str) ->
 
 
 def _train(recipe: Recipe, layout: Layout, seed: int, run: str) -> None:
-    from ..training.engine import planned_tokens, train
+    from ..training.engine import matched_eval_every, planned_tokens, train
 
-    budget = None
+    suite = layout.suite(seed)
+    match, budget = None, None
     if run.endswith(AT_COMPUTE):
-        budget = planned_tokens(recipe.train_config(recipe.compute["match"], seed,
-                                                    layout.suite(seed)))
-    config = recipe.train_config(run, seed, layout.suite(seed), budget)
+        match = recipe.train_config(recipe.compute["match"], seed, suite)
+        budget = planned_tokens(match)
+    config = recipe.train_config(run, seed, suite, budget)
+    if match is not None and match.eval_every:
+        config = replace(config, eval_every=matched_eval_every(config, match))
     out = layout.run(seed, run)
     twin = twin_of(recipe, run)
+    continues = False
     if twin is not None:
-        twin_config = recipe.train_config(twin, seed, layout.suite(seed))
-        if planned_tokens(twin_config) < budget:  # else the budget ends inside the twin's run
+        twin_config = recipe.train_config(twin, seed, suite)
+        # when the twin's run is shorter than the budget: else the budget ends inside it
+        continues = planned_tokens(twin_config) < config.budget_tokens
+        if continues:
             start_from_twin(twin_config, layout.run(seed, twin), out, train)
-            train(config, out, resume=True)
-            return
     # A run directory left by an interrupted stage continues from its last checkpoint; one
-    # made with other settings is refused by the engine rather than silently mixed.
-    train(config, out)
+    # made with other settings is refused by the engine rather than silently mixed (a
+    # continuing run resumes its twin's checkpoint with its own settings on purpose).
+    train(config, out, resume=continues)
+    for finished in (run, twin):
+        if finished is not None and not awaited(recipe, finished, partial(_trained, layout, seed)):
+            drop_checkpoints(layout.run(seed, finished))
 
 
 def _score(recipe: Recipe, layout: Layout, seed: int, name: str) -> None:

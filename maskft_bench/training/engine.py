@@ -21,6 +21,7 @@ training FLOPs with the LM head and attention, so runs compare at equal compute.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
@@ -74,14 +75,34 @@ def _model_path(config: TrainConfig) -> str:
     return str(default_model_dir()) if config.model == "default" else config.model
 
 
+def _formatter(config: TrainConfig) -> Formatter:
+    from transformers import AutoTokenizer
+
+    return Formatter(AutoTokenizer.from_pretrained(_model_path(config),
+                                                   trust_remote_code=config.trust_remote_code))
+
+
 def planned_tokens(config: TrainConfig) -> int:
     """The input tokens a run of `config` trains on: its corpus times its epochs. The pipeline
     gives this number to other methods as their budget, for a compute-matched comparison."""
-    from transformers import AutoTokenizer
+    return round(build_corpus(config, _formatter(config)).tokens * config.epochs)
 
-    tokenizer = AutoTokenizer.from_pretrained(_model_path(config),
-                                              trust_remote_code=config.trust_remote_code)
-    return round(build_corpus(config, Formatter(tokenizer)).tokens * config.epochs)
+
+def matched_eval_every(config: TrainConfig, match: TrainConfig) -> int:
+    """The eval_every that gives `config` a validation round each time `match` has one, counted
+    in input tokens (on one process).
+
+    A compute-matched run trains to the tokens of `match`; spaced in optimizer steps, a method
+    with shorter steps (paraphrase's documents against masked's doubled ones) would get more
+    rounds over the same budget, so more draws at a lucky validation score, and cost more time.
+    """
+    formatter = _formatter(config)
+
+    def tokens_per_step(c: TrainConfig) -> float:
+        corpus = build_corpus(c, formatter)
+        return corpus.tokens / math.ceil(len(corpus.examples) / (c.batch_size * c.grad_accum))
+
+    return max(1, round(match.eval_every * tokens_per_step(match) / tokens_per_step(config)))
 
 
 def _load(config: TrainConfig):
