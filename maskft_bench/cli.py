@@ -93,7 +93,7 @@ def _add_run(sub: argparse._SubParsersAction) -> None:
         "report.md with figures. Stages already done are skipped, so a rerun resumes an "
         "interrupted run, and other --seeds add those seeds to the report.")
     p.add_argument("recipe", help="a recipe YAML, or the name of one shipped with the package "
-                   "(cpu-default: 20-22 min a seed on a 2-core Intel CPU, ~1.7x that on AMD; "
+                   "(cpu-default: 16-17 min a seed on a 2-core Intel CPU, ~1.7x that on AMD; "
                    "cpu-long, cpu-paper, gpu-h100)")
     p.add_argument("--out", type=Path, help="output directory (default: runs/<recipe name>)")
     p.add_argument("--seeds", type=flag_type(tuple[int, ...]),

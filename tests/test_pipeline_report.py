@@ -37,7 +37,8 @@ def test_sections_in_order_and_every_number_from_the_run(written):
     assert ("- seed 1: 20 biographies, 8 name/description facts; test questions: bio 60 forward"
             " / 60 reverse, namedesc 24 / 24, math 0, retention 188\n") in text
     assert ("- standard@compute: trained to the tokens masked trains on (per seed), "
-            "learning_rate 0.0001, batch_size 64, grad_accum 1, eval_every 5\n") in text
+            "learning_rate 0.0001, batch_size 64, grad_accum 1, eval_every 5 to standard's end, then at "
+            "masked's token spacing\n") in text
     assert "- masked: masked fine-tuning: a masked copy of each document" in text
 
 

@@ -26,16 +26,10 @@ from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
 from ..atomic import read_json, staged_directory
 from ..training.config import TrainConfig
 from ..training.engine import META_FILE, RUN_FILE
-from .recipe import AT_COMPUTE, Recipe, method_of
+from .recipe import Recipe
 
 # What a continued run takes from the run it continues; everything else is rewritten by it.
 COPIED = (RUN_FILE, "metrics.jsonl", "best")
-
-
-def twin_of(recipe: Recipe, run: str) -> str | None:
-    """The equal-epochs run a compute-matched run continues, if the recipe trains one."""
-    method = method_of(run)
-    return method if run.endswith(AT_COMPUTE) and method in recipe.methods else None
 
 
 def _last_checkpoint(run: Path) -> Path | None:
@@ -49,7 +43,7 @@ def _last_checkpoint(run: Path) -> Path | None:
 
 def awaited(recipe: Recipe, run: str, trained: Callable[[str], bool]) -> bool:
     """Whether a run of the recipe not yet trained will continue from `run`'s checkpoint."""
-    return any(twin_of(recipe, other) == run and not trained(other) for other in recipe.runs())
+    return any(recipe.twin(other) == run and not trained(other) for other in recipe.runs())
 
 
 def drop_checkpoints(run: Path) -> None:

@@ -95,6 +95,12 @@ class Recipe:
         compute-matched runs."""
         return (*self.methods, *(f"{m}{AT_COMPUTE}" for m in self.compute.get("methods", ())))
 
+    def twin(self, run: str) -> str | None:
+        """The equal-epochs run a compute-matched run continues (continuation.py), if the
+        recipe trains one."""
+        method = method_of(run)
+        return method if run.endswith(AT_COMPUTE) and method in self.methods else None
+
     def suite_options(self, seed: int) -> SuiteOptions:
         return SuiteOptions(seed=seed, **self.suite)
 

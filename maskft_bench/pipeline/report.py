@@ -74,9 +74,14 @@ def compute_table(entries: list[Entry], recipe: Recipe) -> str:
 def run_settings(recipe: Recipe, run: str) -> dict:
     """How long a run trained (epochs, or the matched token budget) and its SETTINGS."""
     config = recipe.train_config(run, 0, Path("."))
-    length = (f"trained to the tokens {recipe.compute['match']} trains on (per seed)"
-              if run.endswith(AT_COMPUTE) else f"epochs {config.epochs}")
-    return {"run": run, "length": length, "settings": [(k, getattr(config, k)) for k in SETTINGS]}
+    settings = [(k, getattr(config, k)) for k in SETTINGS]
+    if not run.endswith(AT_COMPUTE):
+        return {"run": run, "length": f"epochs {config.epochs}", "settings": settings}
+    match, twin = recipe.compute["match"], recipe.twin(run)
+    spacing = 0 if not config.eval_every else f"at {match}'s token spacing" if twin is None \
+        else f"{config.eval_every} to {twin}'s end, then at {match}'s token spacing"  # stages._train
+    return {"run": run, "length": f"trained to the tokens {match} trains on (per seed)",
+            "settings": [(k, spacing if k == "eval_every" else v) for k, v in settings]}
 
 
 def _machine() -> str:

@@ -22,7 +22,7 @@ from ..scoring.summary import RETENTION_TASK
 from ..suite import SUITE_VERSION
 from ..suite.generate import SuiteOptions
 from ..training.engine import META_FILE
-from .continuation import awaited, drop_checkpoints, start_from_twin, twin_of
+from .continuation import awaited, drop_checkpoints, start_from_twin
 from .layout import Layout
 from .recipe import AT_COMPUTE, Recipe, method_of
 
@@ -68,7 +68,7 @@ def _train(recipe: Recipe, layout: Layout, seed: int, run: str) -> None:
     if match is not None and match.eval_every:
         config = replace(config, eval_every=matched_eval_every(config, match))
     out = layout.run(seed, run)
-    twin = twin_of(recipe, run)
+    twin = recipe.twin(run)
     continues = False
     if twin is not None:
         twin_config = recipe.train_config(twin, seed, suite)
@@ -190,7 +190,7 @@ def training_order(recipe: Recipe) -> list[str]:
     checkpoint it continues from stays on the machine that trained it (`run --pack` carries no
     weights), so a run split across machines rarely has to retrain that part."""
     runs = recipe.runs()
-    continuing = {run: twin for run in runs if (twin := twin_of(recipe, run))}
+    continuing = {run: twin for run in runs if (twin := recipe.twin(run))}
     order = []
     for run in runs:
         if run not in continuing:

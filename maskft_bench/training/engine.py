@@ -11,7 +11,9 @@ Output directory:
   metrics.jsonl       one line per logging step (with a digest of the inputs trained on so far,
                       masks included) and per validation round; each step once after a resume
   checkpoint-<step>/  HF checkpoints for resume (model, tokenizer, optimizer, trainer state,
-                      and mask-stream-<process>.pt, the collator's random state)
+                      and mask-stream-<process>.pt, the collator's random state); the run
+                      checks the disk has room for them first, and removes one a failed or
+                      killed save left partial (disk.py)
   best/ final/        HF model directories: best on validation QA, and the last
 Every model directory carries maskft-train.json: method, config, seed, optimizer steps, and
 the compute so far (compute.py): input tokens, loss tokens, document tokens (the training
@@ -22,6 +24,7 @@ training FLOPs with the LM head and attention, so runs compare at equal compute.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from functools import partial
@@ -30,12 +33,16 @@ from pathlib import Path
 import torch
 from torch.utils.data import Dataset
 from transformers import TrainerCallback
+from transformers.trainer_utils import get_last_checkpoint
 
 from .. import methods, outdir
 from ..atomic import write_json
 from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
+from ..errors import brief
+from . import disk
 from .callbacks import META_FILE as META_FILE  # re-exported: pipeline/ and tests read it here
 from .callbacks import (
+    STREAM_FILE,
     InputsDigest,
     MaskSchedule,
     MaskStreamCheckpoint,
@@ -213,25 +220,54 @@ def _check_fsdp_version(trainer) -> None:
                          "fsdp_version: 2 in the accelerate config (train/accelerate/fsdp.yaml)")
 
 
+def _train_or_clean_up(trainer, out: Path, checkpoint: str | None) -> None:
+    """trainer.train; a checkpoint that a failure or an interruption cut short (a full disk:
+    torch.save stops mid-file) is removed, so that a rerun resumes from a whole one."""
+    before = disk.checkpoints(out)
+    try:
+        trainer.train(resume_from_checkpoint=checkpoint)
+    except BaseException as err:
+        if trainer.args.process_index != 0:
+            raise
+        required = ("trainer_state.json", META_FILE, STREAM_FILE.format(0))
+        partial = disk.remove_partial(disk.checkpoints(out) - before, required)
+        if not partial or not isinstance(err, Exception):
+            raise
+        last = get_last_checkpoint(str(out))
+        raise TrainError(
+            f"saving {partial[0].name} failed ({type(err).__name__}: {err}); removed the partial "
+            f"checkpoint, {disk.free_bytes(out) / disk.GB:.1f} GB are free now. Rerun the same "
+            f"command to {'resume from ' + Path(last).name if last else 'start again'}") from err
+
+
 def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bool = False,
           overwrite: bool = False) -> dict:
     """Run (or continue) one training run and return the final model's metadata."""
-    from transformers.trainer_utils import get_last_checkpoint
-
     clear = check_run(config, out, resume, overwrite)
     args = training_arguments(config, out)
     path, tokenizer, model = _load(config)
-    # Under torchrun only the main process clears or records the run directory; the others
-    # wait for it and then find the same checkpoints. Nothing is deleted before the model loaded.
-    with args.main_process_first(desc="claim the run directory"):
-        if args.process_index == 0 and clear:
-            outdir.clear(out, "train")
-        checkpoint = get_last_checkpoint(str(out)) if out.is_dir() else None
     try:
         mask_id = _mask_id(config, tokenizer, model)
         corpus = build_corpus(config, Formatter(tokenizer))
     except FormatError as err:
         raise TrainError(str(err)) from err
+    sequences_per_step = config.batch_size * config.grad_accum * args.world_size
+    if config.budget_tokens:
+        args.max_steps = budget_steps(config.budget_tokens, corpus.examples, sequences_per_step)
+    steps = args.max_steps if args.max_steps > 0 else \
+        math.ceil(len(corpus.examples) / sequences_per_step) * config.epochs
+    disk.check_space(out, disk.footprint(sum(p.numel() for p in model.parameters()), steps,
+                                         args.save_steps, args.save_total_limit))
+    # Under torchrun only the main process clears or records the run directory; the others
+    # wait for it and then find the same checkpoints. Nothing is deleted before the model loaded.
+    with args.main_process_first(desc="claim the run directory"):
+        if args.process_index == 0 and clear:
+            outdir.clear(out, "train")
+        if args.process_index == 0:  # a save killed mid-way (SIGKILL, power) left no state file
+            for partial in disk.remove_partial(disk.checkpoints(out), ("trainer_state.json",)):
+                print(f"[train] removed {brief(partial)}: a save cut short (no "
+                      "trainer_state.json), not a checkpoint to resume from", file=sys.stderr)
+        checkpoint = get_last_checkpoint(str(out)) if out.is_dir() else None
     method = methods.get(config.method)
     collator, answer_fn = _collator_and_answers(config, tokenizer, mask_id,
                                                 config.seed + args.process_index)
@@ -250,8 +286,6 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     if isinstance(collator, MaskingCollator):
         callbacks.append(MaskSchedule(collator))
     if config.budget_tokens:
-        args.max_steps = budget_steps(config.budget_tokens, corpus.examples,
-                                      config.batch_size * config.grad_accum * args.world_size)
         callbacks.append(TokenBudget(config.budget_tokens))
     trainer = method.trainer_class()(
         model=model, args=args, train_dataset=ExampleDataset(corpus.examples),
@@ -259,7 +293,7 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     _check_fsdp_version(trainer)
     meter.install(trainer)
     digest.install(trainer)
-    trainer.train(resume_from_checkpoint=checkpoint)
+    _train_or_clean_up(trainer, out, checkpoint)
     state = trainer.state
     if guard.step is not None:
         last = get_last_checkpoint(str(out))
