@@ -5,11 +5,11 @@ a small file cannot make the validator spend gigabytes or minutes."""
 import copy
 import itertools
 import json
-import os
 import subprocess
 import sys
 
 import pytest
+from cost_support import cost
 from hostile_submissions import BASE, HOSTILE, SOURCE, board, make_all
 from leaderboard_support import SUBMISSIONS, rescore, write
 
@@ -77,22 +77,16 @@ def test_the_cli_rejects_the_set_one_line_each(files, tmp_path):
 
 def test_a_small_file_costs_little_memory_and_time(files, tmp_path):
     """The bounded-cost kinds, each validated by a fresh process whose own peak memory and CPU
-    time are read from the kernel (os.wait4)."""
+    time are read from the kernel (cost_support.py)."""
     costly = [h for h in HOSTILE if h.rule in ("structure", "file-size", "format")
               or "50 MB" in h.name]
     paths = [str(files[h.name]) for h in costly]
-    pid = os.posix_spawn(sys.executable, [sys.executable, "-m", "maskft_bench.cli", "leaderboard",
-                                          "validate", *paths, "--submissions",
-                                          str(board(tmp_path / "board"))],
-                         os.environ, file_actions=[(os.POSIX_SPAWN_OPEN, 1, os.devnull,
-                                                    os.O_WRONLY, 0)])
-    _, status, usage = os.wait4(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 1
-    peak_mib = usage.ru_maxrss / 1024
-    cpu_s = usage.ru_utime + usage.ru_stime
+    used = cost([sys.executable, "-m", "maskft_bench.cli", "leaderboard", "validate", *paths,
+                 "--submissions", str(board(tmp_path / "board"))])
+    assert used["exit"] == 1
     # measured on the project's 2-core CPU: about 400 MiB and 10 s of CPU for the whole set
-    assert peak_mib < 1024, f"peak memory {peak_mib:.0f} MiB"
-    assert cpu_s < 60, f"{cpu_s:.1f} s of CPU"
+    assert used["peak_mib"] < 1024, f"peak memory {used['peak_mib']:.0f} MiB"
+    assert used["cpu_s"] < 60, f"{used['cpu_s']:.1f} s of CPU"
 
 
 def test_validate_with_nothing_to_check_is_an_error(tmp_path):
@@ -148,9 +142,8 @@ def test_regenerating_the_largest_allowed_suite_is_bounded(tmp_path):
     code = ("from maskft_bench.leaderboard.suites import regenerate\n"
             "from maskft_bench.suite.generate import SuiteOptions\n"
             f"regenerate(SuiteOptions(**{options!r}))\n")
-    pid = os.posix_spawn(sys.executable, [sys.executable, "-c", code], os.environ)
-    _, status, usage = os.wait4(pid, 0)
-    assert os.waitstatus_to_exitcode(status) == 0
-    assert usage.ru_maxrss / 1024 < 1024
-    assert usage.ru_utime + usage.ru_stime < 60
+    used = cost([sys.executable, "-c", code])
+    assert used["exit"] == 0
+    assert used["peak_mib"] < 1024
+    assert used["cpu_s"] < 60
     assert SuiteOptions(**options).bio_people == SUITE_OPTION_MAX["bio_people"]
