@@ -21,9 +21,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
-
 from ..atomic import read_json, staged_directory
+from ..training import disk
 from ..training.config import TrainConfig
 from ..training.engine import META_FILE, RUN_FILE
 from .recipe import Recipe
@@ -50,9 +49,8 @@ def drop_checkpoints(run: Path) -> None:
     """Remove a finished run's Trainer checkpoints (1.6 GB each for the 135M model, with the
     optimizer state), which only resuming or continuing it would read: a three-seed cpu-default
     kept 24 GB of them and filled a disk. best/, final/ and the records stay."""
-    for checkpoint in run.glob(f"{PREFIX_CHECKPOINT_DIR}-*"):
-        if checkpoint.is_dir() and checkpoint.name.split("-")[-1].isdigit():
-            shutil.rmtree(checkpoint)
+    for checkpoint in disk.checkpoints(run):
+        shutil.rmtree(checkpoint)
 
 
 def _link_or_copy(source: str, target: str) -> None:

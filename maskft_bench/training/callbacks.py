@@ -330,9 +330,14 @@ class TokenBudget(TrainerCallback):
             control.should_training_stop = True
 
 
+def steps_per_epoch(examples: int, sequences_per_step: int) -> int:
+    """Optimizer steps in one pass over `examples` (the last step may be short)."""
+    return math.ceil(examples / sequences_per_step)
+
+
 def budget_steps(budget: int, examples: list[Example], sequences_per_step: int) -> int:
     """An upper bound on the optimizer steps a token budget takes: the epochs it needs, rounded
     up, plus one spare epoch (batches differ in tokens); TokenBudget stops the run earlier."""
     per_epoch = sum(len(e) for e in examples)
-    steps_per_epoch = math.ceil(len(examples) / sequences_per_step)
-    return math.ceil(budget / per_epoch * steps_per_epoch) + steps_per_epoch
+    per_pass = steps_per_epoch(len(examples), sequences_per_step)
+    return math.ceil(budget / per_epoch * per_pass) + per_pass

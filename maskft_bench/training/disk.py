@@ -48,7 +48,9 @@ def check_space(out: Path, need: int) -> None:
 
 
 def checkpoints(out: Path) -> set[Path]:
-    return {p for p in out.glob(f"{PREFIX_CHECKPOINT_DIR}-*") if p.is_dir()}
+    """Trainer's checkpoint directories in `out` (checkpoint-<step>)."""
+    return {p for p in out.glob(f"{PREFIX_CHECKPOINT_DIR}-*")
+            if p.is_dir() and p.name.rsplit("-", 1)[-1].isdigit()}
 
 
 def remove_partial(made: set[Path], required: tuple[str, ...]) -> list[Path]:

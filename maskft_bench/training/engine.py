@@ -23,7 +23,6 @@ training FLOPs with the LM head and attention, so runs compare at equal compute.
 
 from __future__ import annotations
 
-import math
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
@@ -52,6 +51,7 @@ from .callbacks import (
     Selection,
     TokenBudget,
     budget_steps,
+    steps_per_epoch,
 )
 from .collator import DiffusionCollator, MaskingCollator, MaskRatio
 from .compute import FLOPS_FORMULA, ComputeMeter
@@ -107,7 +107,7 @@ def matched_eval_every(config: TrainConfig, match: TrainConfig) -> int:
 
     def tokens_per_step(c: TrainConfig) -> float:
         corpus = build_corpus(c, formatter)
-        return corpus.tokens / math.ceil(len(corpus.examples) / (c.batch_size * c.grad_accum))
+        return corpus.tokens / steps_per_epoch(len(corpus.examples), c.batch_size * c.grad_accum)
 
     return max(1, round(match.eval_every * tokens_per_step(match) / tokens_per_step(config)))
 
@@ -255,7 +255,7 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     if config.budget_tokens:
         args.max_steps = budget_steps(config.budget_tokens, corpus.examples, sequences_per_step)
     steps = args.max_steps if args.max_steps > 0 else \
-        math.ceil(len(corpus.examples) / sequences_per_step) * config.epochs
+        steps_per_epoch(len(corpus.examples), sequences_per_step) * config.epochs
     disk.check_space(out, disk.footprint(sum(p.numel() for p in model.parameters()), steps,
                                          args.save_steps, args.save_total_limit))
     # Under torchrun only the main process clears or records the run directory; the others
