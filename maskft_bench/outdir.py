@@ -81,6 +81,11 @@ def check_replaceable(out: Path, kind: Kind) -> bool:
 
 
 def clear(out: Path, kind: Kind) -> None:
-    """Delete `out` if `check_replaceable` allows it (checked again: the disk may have changed)."""
+    """Empty `out` if `check_replaceable` allows it (checked again: the disk may have changed).
+    The directory itself stays, so the lock its writer holds on it (outlock) still holds."""
     if check_replaceable(out, kind):
-        shutil.rmtree(out)
+        for child in out.iterdir():
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child)
+            else:
+                child.unlink()

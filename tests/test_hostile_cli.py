@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from maskft_bench.leaderboard.limits import SUITE_OPTION_MAX
+from maskft_bench.outlock import exclusive
 
 MINI = {"name": "mini", "seeds": [0], "methods": ["standard", "masked"],
         "suite": {"bio_people": 4, "namedesc": 1, "paraphrases": 0, "math_train": 2,
@@ -25,10 +26,10 @@ MINI = {"name": "mini", "seeds": [0], "methods": ["standard", "masked"],
         "train": {"epochs": 1, "batch_size": 4}}
 
 
-def cli(*args: object, cwd: Path, env: dict[str, str] | None = None
+def cli(*args: object, cwd: Path, env: dict[str, str] | None = None, timeout: int = 900
         ) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "maskft_bench.cli", *map(str, args)],
-                          capture_output=True, text=True, cwd=cwd, timeout=900,
+                          capture_output=True, text=True, cwd=cwd, timeout=timeout,
                           env={**os.environ, **(env or {})})
 
 
@@ -310,3 +311,20 @@ def test_a_refused_run_leaves_nothing_so_the_corrected_rerun_trains(tmp_path, sm
     assert again.returncode == 0, again.stderr
     assert not (tmp_path / "run" / "stray.txt").exists()
     assert (tmp_path / "run" / "final").is_dir()
+
+
+# --- a busy --out ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("command", ["run", "train"])
+def test_a_busy_out_is_refused_before_anything_loads_or_changes(tmp_path, command):
+    """Two processes writing one --out would overwrite each other's checkpoints."""
+    out = tmp_path / "out"
+    args = ["run", run_recipe(tmp_path)] if command == "run" else ["train", "--method", "masked"]
+    with exclusive(out, "run"):
+        (out / "pipeline.json" if command == "run" else out / "maskft-run.json").write_text(
+            '{"fingerprint": "0123"}')
+        before = snapshot(tmp_path)
+        refused(cli(*args, "--out", out, "--overwrite", cwd=tmp_path, timeout=300),
+                f"--out {out} is in use by another maskft-bench process",
+                f"give this {command} another --out")
+        assert snapshot(tmp_path) == before

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .. import outdir
 from ..atomic import write_json
+from ..outlock import exclusive
 from .carry import pack, unpack
 from .layout import Layout
 from .preflight import check, check_claim
@@ -104,23 +105,24 @@ def run(recipe: Recipe, recipe_path: Path, out: Path | None = None, overwrite: b
     if unpack_from and overwrite:
         raise RecipeError("--unpack fills an empty --out; it does not combine with --overwrite")
     check(recipe, layout, overwrite, for_leaderboard)
-    if unpack_from:
+    if unpack_from:  # before the lock: unpacking replaces the empty --out as a whole
         print(f"[run] {unpack(unpack_from, recipe, layout)}", file=sys.stderr, flush=True)
-    claim(layout, recipe, recipe_path, overwrite)
-    stages = plan(recipe, recipe_path, layout)
-    progress = Progress(stages)
-    print(f"[run] {recipe.name}: {len(recipe.seeds)} seed(s) x (base + {', '.join(recipe.runs())})"
-          f" -> {out}", file=sys.stderr, flush=True)
-    for index, stage in enumerate(stages):
-        if stage.done():
-            progress.line(index, "already done, skipped")
-            continue
-        progress.line(index, "running")
-        began = time.perf_counter()
-        stage.run()
-        progress.ran(index, time.perf_counter() - began)
-    build_leaderboard(layout.submissions, layout.leaderboard)
-    report = write_report(recipe, recipe_path, layout)
+    with exclusive(out, "run"):
+        claim(layout, recipe, recipe_path, overwrite)
+        stages = plan(recipe, recipe_path, layout)
+        progress = Progress(stages)
+        print(f"[run] {recipe.name}: {len(recipe.seeds)} seed(s) x (base + "
+              f"{', '.join(recipe.runs())}) -> {out}", file=sys.stderr, flush=True)
+        for index, stage in enumerate(stages):
+            if stage.done():
+                progress.line(index, "already done, skipped")
+                continue
+            progress.line(index, "running")
+            began = time.perf_counter()
+            stage.run()
+            progress.ran(index, time.perf_counter() - began)
+        build_leaderboard(layout.submissions, layout.leaderboard)
+        report = write_report(recipe, recipe_path, layout)
     print(f"[run] done in {_clock(time.perf_counter() - progress.start)}: {report}",
           file=sys.stderr, flush=True)
     return report

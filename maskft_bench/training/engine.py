@@ -25,19 +25,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import asdict
 from functools import partial
 from pathlib import Path
 
 import torch
 from torch.utils.data import Dataset
-from transformers import TrainerCallback
+from transformers import TrainerCallback, TrainingArguments
 from transformers.trainer_utils import get_last_checkpoint
 
 from .. import methods, outdir
 from ..atomic import write_json
 from ..dllm.model import DiffusionModelError, load_model, resolve_mask_id
 from ..errors import brief
+from ..outlock import exclusive
 from . import disk
 from .callbacks import META_FILE as META_FILE  # re-exported: pipeline/ and tests read it here
 from .callbacks import (
@@ -245,6 +247,13 @@ def train(config: TrainConfig, out: Path, recipe: Path | None = None, resume: bo
     """Run (or continue) one training run and return the final model's metadata."""
     clear = check_run(config, out, resume, overwrite)
     args = training_arguments(config, out)
+    # Under torchrun the main process holds --out for all of them (outlock).
+    with exclusive(out, "train") if args.process_index == 0 else nullcontext():
+        return _train(config, out, recipe, args, clear)
+
+
+def _train(config: TrainConfig, out: Path, recipe: Path | None, args: TrainingArguments,
+           clear: bool) -> dict:
     path, tokenizer, model = _load(config)
     try:
         mask_id = _mask_id(config, tokenizer, model)
