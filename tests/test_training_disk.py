@@ -123,3 +123,17 @@ def test_a_save_killed_mid_way_is_not_resumed_from(tmp_path, small_suite, tiny_l
     steps = [json.loads(line)["step"] for line in (tmp_path / "metrics.jsonl").read_text()
              .splitlines() if "loss" in json.loads(line)]
     assert steps == [1, 2, 3, 4]  # resumed from checkpoint-2
+
+
+def test_what_a_run_already_has_on_disk_is_not_asked_for_again(tmp_path):
+    """A resume keeps its checkpoints (they are part of the footprint); --overwrite frees the
+    old run's files, except those a hard link from another run keeps."""
+    out = tmp_path / "run"
+    (out / "checkpoint-100").mkdir(parents=True)
+    (out / "checkpoint-100" / "optimizer.pt").write_bytes(b"o" * 3000)
+    (tmp_path / "twin.safetensors").write_bytes(b"w" * 1000)
+    (out / "checkpoint-100" / "model.safetensors").hardlink_to(tmp_path / "twin.safetensors")
+    (out / "elsewhere").symlink_to(tmp_path / "twin.safetensors")
+    assert disk.already_placed(out, clearing=False) == 4000
+    assert disk.already_placed(out, clearing=True) == 3000
+    assert disk.already_placed(tmp_path / "missing", clearing=False) == 0

@@ -9,6 +9,7 @@ without room for what it will write, and a checkpoint cut short by any failure i
 from __future__ import annotations
 
 import shutil
+import stat
 from pathlib import Path
 
 from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
@@ -35,6 +36,20 @@ def free_bytes(path: Path) -> int:
     while not existing.exists():
         existing = existing.parent
     return shutil.disk_usage(existing).free
+
+
+def already_placed(out: Path, clearing: bool) -> int:
+    """Bytes in `out` that the footprint need not find again: a resumed run's checkpoints and
+    best/ are part of it and already on disk; a run that clears `out` first frees its files,
+    except those another hard link keeps (a continuation's checkpoint linked from its twin)."""
+    if not out.is_dir() or out.is_symlink():
+        return 0
+    total = 0
+    for path in out.rglob("*"):
+        info = path.lstat()
+        if stat.S_ISREG(info.st_mode) and not (clearing and info.st_nlink > 1):
+            total += info.st_size
+    return total
 
 
 def check_space(out: Path, need: int) -> None:

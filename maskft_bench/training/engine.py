@@ -265,8 +265,9 @@ def _train(config: TrainConfig, out: Path, recipe: Path | None, args: TrainingAr
         args.max_steps = budget_steps(config.budget_tokens, corpus.examples, sequences_per_step)
     steps = args.max_steps if args.max_steps > 0 else \
         steps_per_epoch(len(corpus.examples), sequences_per_step) * config.epochs
-    disk.check_space(out, disk.footprint(sum(p.numel() for p in model.parameters()), steps,
-                                         args.save_steps, args.save_total_limit))
+    need = disk.footprint(sum(p.numel() for p in model.parameters()), steps, args.save_steps,
+                          args.save_total_limit) - disk.already_placed(out, clearing=clear)
+    disk.check_space(out, max(need, 0))
     # Under torchrun only the main process clears or records the run directory; the others
     # wait for it and then find the same checkpoints. Nothing is deleted before the model loaded.
     with args.main_process_first(desc="claim the run directory"):
