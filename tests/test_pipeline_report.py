@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from report_support import fake_run
 
-from maskft_bench.pipeline import report
+from maskft_bench.pipeline import figures, report
+from maskft_bench.pipeline.results import collect
 
 
 @pytest.fixture
@@ -100,6 +101,21 @@ def test_figures_are_written_and_linked(written):
         "![Accuracy against training tokens](figures/accuracy_vs_tokens.png)\n"
         "![Retention of general knowledge](figures/retention.png)\n\n")
     assert all((layout.figures / f).read_bytes()[:4] == b"\x89PNG" for f in files)
+
+
+def test_a_continuation_is_drawn_from_where_its_twin_ends(tmp_path):
+    """standard@compute carries standard's rounds; drawn again, they hid standard's line."""
+    recipe, layout = fake_run(tmp_path, seeds=(0,))
+    own = [{"step": step, "tokens_seen": 100 * step, "validation": {
+        "bio/qa_forward_val": 0.5, "bio/qa_reverse_val": 0.1, "val_accuracy": 0.3}}
+        for step in (5, 10, 20, 30, 40)]  # rounds to step 20 are standard's, copied
+    (layout.run(0, "standard@compute") / "metrics.jsonl").write_text(
+        "".join(json.dumps(line) + "\n" for line in own))
+    axes = figures.validation_curves(figures._data(collect(recipe, layout), recipe)).axes
+    drawn = {line.get_label(): list(line.get_xdata()) for line in axes[0].get_lines()}
+    assert drawn["standard (seed 0)"] == [500, 1000, 2000]
+    assert drawn["standard@compute (seed 0)"] == [2000, 3000, 4000]
+    assert drawn["masked (seed 0)"] == [500, 1000, 2000]
 
 
 def test_a_run_with_nothing_scored_still_has_every_section(written):

@@ -36,6 +36,7 @@ class _Data:
     grouped: dict[str, list[Entry]]
     seeds: list[int]
     colour: dict[str, tuple]
+    twins: dict[str, str]   # a compute-matched run -> the equal-epochs run it continues
 
 
 def _pyplot():
@@ -47,6 +48,14 @@ def _pyplot():
     return plt
 
 
+def _curve_start(data: _Data, name: str, seed: int) -> int:
+    """Tokens from which a run's curve is its own: a continuation carries its twin's rounds,
+    which the twin's line draws already, so its line starts where the twin's ends."""
+    twin = data.twins.get(name)
+    ends = [p["tokens"] for e in data.grouped.get(twin, []) if e.seed == seed for p in e.curve]
+    return max(ends, default=0)
+
+
 def validation_curves(data: _Data):
     """Validation accuracy per direction against tokens seen, one line per run and seed."""
     plt = _pyplot()
@@ -54,7 +63,9 @@ def validation_curves(data: _Data):
     for ax, direction in zip(axes, DIRECTIONS, strict=True):
         for name in data.runs:
             for entry in data.grouped.get(name, []):
-                points = [p for p in entry.curve if p[direction] is not None]
+                start = _curve_start(data, name, entry.seed)
+                points = [p for p in entry.curve
+                          if p[direction] is not None and p["tokens"] >= start]
                 ax.plot([p["tokens"] for p in points], [p[direction] for p in points],
                         marker="o", ms=3, color=data.colour[name],
                         linestyle=SEED_STYLES[data.seeds.index(entry.seed) % len(SEED_STYLES)],
@@ -146,13 +157,18 @@ def _save(fig, path: Path) -> None:
     _pyplot().close(fig)
 
 
-def draw(entries: list[Entry], recipe: Recipe, directory: Path) -> list[Figure]:
-    """Every figure the entries allow, written into `directory`, in the report's order."""
+def _data(entries: list[Entry], recipe: Recipe) -> _Data:
     names = (BASE, *recipe.runs())
     tab10 = _pyplot().get_cmap("tab10")
-    data = _Data(runs=recipe.runs(), names=names, grouped=by_name(entries),
+    return _Data(runs=recipe.runs(), names=names, grouped=by_name(entries),
                  seeds=sorted({e.seed for e in entries}),
-                 colour={n: tab10(i) for i, n in enumerate(names)})
+                 colour={n: tab10(i) for i, n in enumerate(names)},
+                 twins={r: t for r in recipe.runs() if (t := recipe.twin(r))})
+
+
+def draw(entries: list[Entry], recipe: Recipe, directory: Path) -> list[Figure]:
+    """Every figure the entries allow, written into `directory`, in the report's order."""
+    data = _data(entries, recipe)
     directory.mkdir(parents=True, exist_ok=True)
     made = []
     for file, title, plot in FIGURES:
