@@ -99,12 +99,24 @@ def sample_scores(samples: Iterable[Mapping], source: str) -> dict[str, tuple[st
     return scores
 
 
-def _read_log(path: Path) -> dict[str, tuple[str, float]]:
+def _read_log(path: Path) -> list[dict]:
     try:
-        samples = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     except ValueError as err:
         raise SignificanceError(f"{path}: not a JSON-lines sample log ({err})") from None
-    return sample_scores(samples, str(path))
+
+
+def sample_logs(directory: Path) -> dict[str, tuple[Path, list[dict]]]:
+    """task -> (its log, its lm-eval sample records) of a `maskft-bench score` directory."""
+    try:
+        files = json.loads((directory / "summary.json").read_text())["files"]["samples"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise SignificanceError(f"{directory}: no summary.json listing sample logs "
+                                f"({type(err).__name__})") from None
+    try:
+        return {task: (directory / rel, _read_log(directory / rel)) for task, rel in files.items()}
+    except OSError as err:
+        raise SignificanceError(f"{directory}: a sample log is unreadable ({err})") from None
 
 
 def question_scores(directory: Path) -> Scores:
@@ -114,15 +126,8 @@ def question_scores(directory: Path) -> Scores:
     leaderboard does), not read from the log's `accuracy` field, so a comparison always uses
     the package's current metric.
     """
-    try:
-        files = json.loads((directory / "summary.json").read_text())["files"]["samples"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise SignificanceError(f"{directory}: no summary.json listing sample logs "
-                                f"({type(err).__name__})") from None
-    try:
-        return {task: _read_log(directory / rel) for task, rel in files.items()}
-    except OSError as err:
-        raise SignificanceError(f"{directory}: a sample log is unreadable ({err})") from None
+    return {task: sample_scores(samples, str(path))
+            for task, (path, samples) in sample_logs(directory).items()}
 
 
 def pair(a: Scores, b: Scores, tasks: Sequence[str]) -> list[PairedQuestion]:

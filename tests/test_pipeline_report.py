@@ -75,6 +75,11 @@ def test_verdicts_are_worded_from_the_bootstrap(written):
     assert "\n**At equal compute (each trained on the tokens masked trains on).**\n\n" in said
     assert "- masked beats standard@compute on reverse: +0.512 [" in said
     assert "seeds)." not in said and "higher in" not in said  # no seed counting left
+    recall = said.split("\n**Recall or a guess: each run's reversed answers against chance.**\n\n")[1]
+    assert recall.startswith("- no difference detected at this size between standard and chance "
+                             "on reverse: +0.019 [")
+    assert "\n- masked beats chance on reverse: +0.319 [" in recall
+    assert "  - masked beats chance on bio reverse: " in recall
     assert "(10,000 resamples)" in text and "only when the 95% interval" in text
 
 

@@ -25,7 +25,7 @@ from . import figures
 from .layout import Layout
 from .recipe import AT_COMPUTE, RECIPES_DIR, Recipe, method_of
 from .results import Entry, by_name, collect, suite_counts, values
-from .verdicts import comparisons
+from .verdicts import against_chance, comparisons
 
 TEMPLATE = "report.md.j2"
 SETTINGS = ("learning_rate", "batch_size", "grad_accum", "eval_every")  # per run, after its length
@@ -126,7 +126,7 @@ def write_report(recipe: Recipe, recipe_path: Path, layout: Layout) -> Path:
         "methods": [(m, methods.describe(m)) for m in dict.fromkeys(map(method_of, recipe.runs()))],
         "score_table": score_table(entries, recipe),
         "compute_table": compute_table(entries, recipe),
-        "regimes": comparisons(entries, recipe, layout),
+        "regimes": [*comparisons(entries, recipe, layout), against_chance(entries, recipe, layout)],
         "sentence": significance.sentence,
         "resamples": f"{significance.RESAMPLES:,}", "level": f"{significance.LEVEL:.0%}",
         "figures": figures.draw(entries, recipe, layout.figures) if entries else [],

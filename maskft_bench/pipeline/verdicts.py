@@ -12,14 +12,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from .. import methods, significance
+from .. import chance, methods, significance
 from ..methods import BASE
 from ..scoring.summary import DIRECTIONS, HEADLINES, SPLIT_PREFIX
 from .layout import Layout
-from .recipe import AT_COMPUTE, Recipe
+from .recipe import AT_COMPUTE, Recipe, method_of
 from .results import Entry, by_name
 
 Loader = Callable[[int, str], significance.Scores]  # (seed, run) -> its per-question scores
+CHANCE = "chance"  # a run's own reversed answers, scored against other subjects (chance.py)
 
 
 @dataclass(frozen=True)
@@ -125,3 +126,30 @@ def comparisons(entries: list[Entry], recipe: Recipe, layout: Layout) -> list[Re
                     verdicts.append(verdict)
         found.append(Regime(title, tuple(verdicts)))
     return found
+
+
+def against_chance(entries: list[Entry], recipe: Recipe, layout: Layout) -> Regime:
+    """Each trained knowledge run's reversed scores against chance: what its own answers earn
+    given to other subjects of their kind (maskft_bench.chance), over the seeds it was scored in."""
+    grouped = by_name(entries)
+    tasks = scopes("reverse")[0][1]
+    cache: dict[tuple[int, str, str], significance.Scores] = {}
+    verdicts = []
+    for name in recipe.runs():
+        if name not in grouped or not methods.get(method_of(name)).knowledge:
+            continue
+
+        def load(seed: int, which: str, name: str = name) -> significance.Scores:
+            if (seed, name, which) not in cache:
+                directory = layout.score(seed, name)
+                cache[seed, name, which] = chance.directory_chance(directory, tasks) \
+                    if which == CHANCE else significance.question_scores(directory)
+            return cache[seed, name, which]
+
+        try:
+            verdict = compare(name, CHANCE, "reverse", sorted(e.seed for e in grouped[name]), load)
+        except significance.SignificanceError as err:
+            verdict = Verdict(name, CHANCE, "reverse", error=str(err))
+        if verdict is not None:
+            verdicts.append(verdict)
+    return Regime("Recall or a guess: each run's reversed answers against chance", tuple(verdicts))
