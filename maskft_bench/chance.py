@@ -10,6 +10,11 @@ answer's real score, the bootstrap (significance.py) says whether a run recalls 
 guesses would give. Kind: the subject id without its number (`bio`, `nd-n2d`, `nd-d2n`). A
 subject alone of its kind is its own chance: naming the only candidate shows nothing.
 
+Against at most PEERS others (those that follow the subject in the suite's order, wrapping
+around): exact for suites of up to PEERS + 1 subjects of a kind, an estimate beyond, and a
+bounded cost for the largest suite a submission may use (2,000 people: 6,000 answers x 24
+scores, not x 1,999).
+
 Meant for tasks whose questions about one subject share one answer (the reversed ones, where
 the answer is the subject); pure, like significance.py.
 """
@@ -25,6 +30,7 @@ from . import metrics
 from .significance import Scores, SignificanceError, sample_logs
 
 _NUMBER = re.compile(r"-?\d+$")
+PEERS = 24
 
 
 def kind(subject: str) -> str:
@@ -39,14 +45,18 @@ def chance_scores(samples: Sequence[Mapping], source: str) -> dict[str, tuple[st
         for sample in samples:
             doc = sample["doc"]
             answers.setdefault(doc["subject"], (doc["scoring"], doc["answers"]))
-        peers: dict[str, list[str]] = {}
+        kinds: dict[str, list[str]] = {}
         for subject in answers:
-            peers.setdefault(kind(subject), []).append(subject)
+            kinds.setdefault(kind(subject), []).append(subject)
+        others = {}  # subject -> the peers its answers are scored against
+        for members in kinds.values():
+            n = len(members)
+            for i, subject in enumerate(members):
+                others[subject] = [members[(i + d) % n] for d in range(1, min(n, PEERS + 1))]
         scores = {}
         for sample in samples:
             doc, text = sample["doc"], metrics.scored_text(sample)
-            others = [s for s in peers[kind(doc["subject"])] if s != doc["subject"]]
-            pool = [answers[s] for s in others] or [(doc["scoring"], doc["answers"])]
+            pool = [answers[s] for s in others[doc["subject"]]] or [(doc["scoring"], doc["answers"])]
             scores[doc["id"]] = (doc["subject"], statistics.fmean(
                 metrics.score(rule, text, references)["accuracy"] for rule, references in pool))
     except (ValueError, KeyError, IndexError, TypeError) as err:

@@ -73,3 +73,15 @@ def test_a_subject_alone_of_its_kind_is_its_own_chance():
 def test_a_sample_of_another_shape_is_named_in_one_line():
     with pytest.raises(SignificanceError, match=r"^run/log: not samples of this suite \(KeyError"):
         chance_scores([{"doc": {"id": "q"}, "filtered_resps": ["x"]}], "run/log")
+
+
+def test_chance_is_bounded_to_the_peers_that_follow_each_subject(monkeypatch):
+    """Exact up to PEERS + 1 subjects of a kind; beyond, each answer meets PEERS of them."""
+    import maskft_bench.chance as chance
+
+    monkeypatch.setattr(chance, "PEERS", 2)
+    samples = people(lambda i, k: PEOPLE[(i + 1) % len(PEOPLE)])  # always the next person
+    scored = chance_scores(samples, "log")
+    assert {v for _, v in scored.values()} == {0.5}  # the next two: the named one and another
+    monkeypatch.setattr(chance, "PEERS", 4)
+    assert {v for _, v in chance_scores(samples, "log").values()} == {0.25}  # all four others

@@ -15,7 +15,8 @@ MARKUP = "<img src=x onerror=alert(1)><b>x</b>"
 ENTRY = Entry(id="a", suite="default", suite_command="maskft-bench generate --seed 0",
               model_name="m", method="masked", base_model="b", family="autoregressive",
               forward=0.5, reverse=0.25, bio_forward=0.9, bio_reverse=0.02,
-              namedesc_forward=0.1, namedesc_reverse=0.48, knowledge=0.375, math=0.1, aggregate=0.3,
+              namedesc_forward=0.1, namedesc_reverse=0.48, reverse_chance=0.05, knowledge=0.375,
+              math=0.1, aggregate=0.3,
               aggregate_stderr=0.01, retention=None, training_tokens=1000, training_flops=1e12,
               paraphrases=0, date="2026-11-27", notes="", recipe=None, seed=0)
 
@@ -72,10 +73,11 @@ def test_markdown_tables():
     assert "## Suite `default`" in text and "## Suite `bio20-nd10-seed0`" in text
     default, other, no_math = text.split("## Suite `bio20-nd10-seed0")
     assert "retention" not in default.split("| rank")[1]  # no entry there has it
-    directions = ("| forward | bio fwd | namedesc fwd | reverse | bio rev | namedesc rev |")
+    directions = ("| forward | bio fwd | namedesc fwd | reverse | bio rev | namedesc rev | "
+                  "rev chance |")
     assert f"| rank | model | method | family {directions} math | aggregate | retention |" in other
     assert "| m | masked | autoregressive | 0.500 | 0.900 | 0.100 | 0.250 | 0.020 | 0.480 | " \
-        "0.100 |" in other
+        "0.050 | 0.100 |" in other
     assert "| 0.750 |" in other
     assert "<img" not in text and "&lt;img src=x onerror=alert\\(1\\)&gt;" in text
     assert "**0.300** ± 0.010" in text and "| 1,000 |" in text

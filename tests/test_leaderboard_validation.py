@@ -67,6 +67,23 @@ def test_a_rewritten_file_with_consistent_scores_passes(document, tmp_path):
     assert result.entry.bio_forward == better["summary"]["datasets"]["bio"]["forward"]["value"]
 
 
+def test_reverse_chance_is_what_the_answers_earn_given_to_other_subjects(document, tmp_path):
+    """Every reversed biography answered with one person's name: right for that person's
+    questions only, which is exactly chance; answered right throughout: far above chance."""
+    guess = answer_correctly(document, "maskft_bio_reverse", 0, method="masked", model_name="g")
+    name = guess["samples"]["maskft_bio_reverse"][0]["doc"]["answers"][0]
+    for task, text in (("maskft_bio_reverse", name), ("maskft_namedesc_reverse", "I do not know")):
+        for sample in guess["samples"][task]:
+            sample["resps"], sample["filtered_resps"] = [[text]], [text]
+    rescore(guess)
+    entry = verdict(write(guess, tmp_path)).entry
+    assert entry.bio_reverse > 0 and entry.reverse_chance == pytest.approx(entry.reverse)
+
+    recall = answer_correctly(document, "maskft_bio_reverse", 300, model_name="r")
+    entry = verdict(write(recall, tmp_path)).entry
+    assert entry.bio_reverse == pytest.approx(1.0) and entry.reverse_chance < 0.05
+
+
 # file-type and file-size
 
 def test_file_type(document, tmp_path):

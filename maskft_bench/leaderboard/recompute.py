@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import statistics
 from collections.abc import Mapping, Sequence
 
 from .. import metrics
+from ..chance import chance_scores
 from ..scoring import summary as S
 
 
@@ -20,6 +22,19 @@ def score_items(questions: Sequence[Mapping], samples: Sequence[Mapping]) -> lis
     """Per-question metrics, in question order; `samples` must cover each question once."""
     by_id = {s["doc_id"]: metrics.scored_text(s) for s in samples}
     return [metrics.score(q["scoring"], by_id[i], q["answers"]) for i, q in enumerate(questions)]
+
+
+def reverse_chance(questions: Mapping[str, Sequence[Mapping]],
+                   samples: Mapping[str, Sequence[Mapping]], group: str) -> float:
+    """What the entry's own reversed answers earn given to the other subjects of their kind
+    (maskft_bench.chance), by the reverse headline's rule: the mean of its tasks' means. The
+    questions are the regenerated suite's, so a submission's docs are not trusted for it."""
+    means = []
+    for task in (f"{group}_{part}" for part in S.HEADLINES["reverse"]):
+        by_id = {s["doc_id"]: metrics.scored_text(s) for s in samples[task]}
+        records = [{"doc": q, "filtered_resps": [by_id[i]]} for i, q in enumerate(questions[task])]
+        means.append(statistics.fmean(v for _, v in chance_scores(records, task).values()))
+    return statistics.fmean(means)
 
 
 def _stderr(values: Sequence[float]) -> float | None:

@@ -32,12 +32,13 @@ def _reproduced(entry: Entry) -> str:
 
 
 def _direction_columns() -> list[tuple[str, str]]:
-    """(header, Entry field): each direction's mean, then the datasets it averages."""
+    """(header, Entry field): each direction's mean, then the datasets it averages; reverse
+    ends with its chance, the score a guess among the suite's subjects would earn."""
     columns = []
     for direction in DIRECTIONS:
         columns.append((direction, direction))
         columns += [(f"{d} {_SHORT[direction]}", f"{d}_{direction}") for d in DATASETS]
-    return columns
+    return [*columns, ("rev chance", "reverse_chance")]
 
 
 _DIRECTION_COLUMNS = _direction_columns()
@@ -87,7 +88,10 @@ def render_markdown(board_list: Sequence[Board]) -> str:
             "biographies (**bio fwd**) and name/description (**namedesc fwd**); **reverse** "
             "averages the same facts asked the other way round (the reversal curse; **bio rev**, "
             "**namedesc rev**). Each dataset's own score stands beside the mean, which can hide "
-            "a method that learned only one. **math** is the GSM-style task, **aggregate** the "
+            "a method that learned only one. **rev chance** is what the entry's own reversed "
+            "answers earn when each is scored against the other subjects of its kind in the "
+            "suite (the other people's names, the other descriptions): a reverse score near it "
+            "is a guess among few subjects, not recall. **math** is the GSM-style task, **aggregate** the "
             "mean of all five tasks (± its standard error), **knowledge** the mean of forward and "
             "reverse (the ranking "
             "where math was not scored), **retention** the share of general questions the base "

@@ -42,6 +42,7 @@ class Entry:
     bio_reverse: float  # a mean never hides where it came from
     namedesc_forward: float
     namedesc_reverse: float
+    reverse_chance: float  # what its reversed answers earn given to other subjects (chance.py)
     knowledge: float  # mean of the four knowledge tasks: (forward + reverse) / 2
     math: float | None  # None: the math task was not scored
     aggregate: float | None  # all five tasks; None without math

@@ -293,6 +293,7 @@ def _check_document(document: dict, file_name: str) -> Checked:
         bio_reverse=datasets["bio"]["reverse"]["value"],
         namedesc_forward=datasets["namedesc"]["forward"]["value"],
         namedesc_reverse=datasets["namedesc"]["reverse"]["value"],
+        reverse_chance=recompute.reverse_chance(suite.questions, samples, TEST_GROUP),
         math=headlines.get("math", {}).get("value"), aggregate=aggregate.get("value"),
         aggregate_stderr=aggregate.get("stderr"), retention=None,
         training_tokens=meta["training_tokens"], training_flops=meta["training_flops"],

@@ -55,12 +55,14 @@
     ({ title, field, ...number, formatter: asText(score), minWidth, ...extra });
   // forward and reverse are means over the two datasets; each group shows the mean, then the
   // datasets' own scores, so a mean never hides a method that learned only one of them.
-  const directionGroup = (title, field) => ({
+  // Reverse also shows its chance: the score its own answers earn given to other subjects.
+  const directionGroup = (title, field, ...more) => ({
     title,
     columns: [
       scoreColumn("Mean", field, 64, { cssClass: "score-mean" }),
       scoreColumn("Bio", `bio_${field}`, 52),
       scoreColumn("Name/\u200bdesc", `namedesc_${field}`, 60),
+      ...more,
     ],
   });
   const table = new Tabulator("#table", {
@@ -78,7 +80,7 @@
       { title: "Base model", field: "base_model", ...words, minWidth: 84, widthGrow: 2 },
       { title: "Family", field: "family", formatter: asText(String), minWidth: 110 },
       directionGroup("Forward", "forward"),
-      directionGroup("Reverse", "reverse"),
+      directionGroup("Reverse", "reverse", scoreColumn("Chance", "reverse_chance", 60)),
       scoreColumn("Math", "math", 56),
       { title: "Aggregate", field: "aggregate", ...number, formatter: aggregateCell, minWidth: 102,
         cssClass: "score-aggregate" },
