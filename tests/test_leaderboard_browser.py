@@ -232,6 +232,11 @@ def test_the_committed_page_loads_without_console_errors(browser):
         "return data.boards.map(b => data.entries.filter(e => e.board === b.key).length)")
     assert sizes[0] == max(sizes) and len(cells(browser, "model_name")) == sizes[0]
     assert cells(browser, "bio_reverse") and cells(browser, "namedesc_reverse")
+    assert all(0 <= float(c) <= 1 for c in cells(browser, "reverse_chance"))
+    holder = browser.find_element(By.CSS_SELECTOR, "#table .tabulator-tableholder")
+    wide, shown = browser.execute_script(
+        "return [arguments[0].scrollWidth, arguments[0].clientWidth]", holder)
+    assert wide <= shown, f"the table is {wide} px wide in a {shown} px window: it scrolls"
     suite_select(browser).select_by_value("default")
     assert "SmolLM2-135M-Instruct" in cells(browser, "model_name")
     assert "autoregressive" in cells(browser, "family")  # a summary from before model_family
