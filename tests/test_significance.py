@@ -214,6 +214,9 @@ def test_compare_submissions_judges_committed_leaderboard_entries():
     assert result.returncode == 0, result.stderr
     assert ("- masked beats standard on reverse: +0.223 [+0.082, +0.363]" in result.stdout
             and "over 40 subjects, 2 seeds" in result.stdout)
+    assert "\n- masked beats chance on reverse: +0.283 [+0.155, +0.407]" in result.stdout
+    assert ("\n- no difference detected at this size between standard and chance on reverse: "
+            "+0.057 [-0.044, +0.171]") in result.stdout
     odd = subprocess.run([sys.executable, str(REPO / "scripts/compare_submissions.py"), "a", "b",
                           files[0]], capture_output=True, text=True, timeout=60)
     assert odd.returncode == 2 and "usage" in odd.stderr
