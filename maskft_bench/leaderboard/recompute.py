@@ -20,8 +20,15 @@ from ..scoring import summary as S
 
 def score_items(questions: Sequence[Mapping], samples: Sequence[Mapping]) -> list[dict[str, float]]:
     """Per-question metrics, in question order; `samples` must cover each question once."""
+    return [metrics.score(q["scoring"], text, q["answers"])
+            for q, text in zip(questions, responses(questions, samples), strict=True)]
+
+
+def responses(questions: Sequence[Mapping], samples: Sequence[Mapping]) -> list[str]:
+    """The scored response to each question, in question order (a sample's doc_id is its
+    question's index)."""
     by_id = {s["doc_id"]: metrics.scored_text(s) for s in samples}
-    return [metrics.score(q["scoring"], by_id[i], q["answers"]) for i, q in enumerate(questions)]
+    return [by_id[i] for i in range(len(questions))]
 
 
 def reverse_chance(questions: Mapping[str, Sequence[Mapping]],
@@ -31,8 +38,8 @@ def reverse_chance(questions: Mapping[str, Sequence[Mapping]],
     questions are the regenerated suite's, so a submission's docs are not trusted for it."""
     means = []
     for task in (f"{group}_{part}" for part in S.HEADLINES["reverse"]):
-        by_id = {s["doc_id"]: metrics.scored_text(s) for s in samples[task]}
-        records = [{"doc": q, "filtered_resps": [by_id[i]]} for i, q in enumerate(questions[task])]
+        records = [{"doc": q, "filtered_resps": [text]} for q, text in
+                   zip(questions[task], responses(questions[task], samples[task]), strict=True)]
         means.append(statistics.fmean(v for _, v in chance_scores(records, task).values()))
     return statistics.fmean(means)
 
